@@ -1,0 +1,33 @@
+# The two commands in the README: `make demo` and `make test`. Both install what is
+# missing (Debian packages), configure and build through CMake presets.
+PRESET ?= dev
+BUILD := build/$(PRESET)
+JOBS ?= $(shell nproc)
+DEMO_SCENARIO ?= scenarios/kirorank.yaml
+DEMO_OUT ?= out/demo
+
+.PHONY: all deps configure build demo test bench fuzz clean
+
+all: build
+
+deps:
+	@./scripts/install-deps
+
+configure: deps
+	@cmake --preset $(PRESET) >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@./scripts/demo "$(BUILD)" "$(DEMO_SCENARIO)" "$(DEMO_OUT)"
+
+test: build
+	@ctest --test-dir $(BUILD) -j $(JOBS) --output-on-failure
+
+bench: deps
+	@cmake --preset release >/dev/null && cmake --build build/release -j $(JOBS)
+	@./bench/run
+
+clean:
+	rm -rf build out
