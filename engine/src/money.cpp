@@ -21,8 +21,8 @@ std::optional<MicroUsd> parse_decimal_micro(std::string_view s, MicroUsd micro_p
     if (p % 10 != 0) return std::nullopt;
     ++scale_digits;
   }
-  __int128 whole = 0;
-  __int128 frac = 0;
+  Int128 whole = 0;
+  Int128 frac = 0;
   int frac_digits = 0;
   bool seen_digit = false, seen_dot = false;
   int round_digit = -1;
@@ -37,7 +37,7 @@ std::optional<MicroUsd> parse_decimal_micro(std::string_view s, MicroUsd micro_p
     int d = c - '0';
     if (!seen_dot) {
       whole = whole * 10 + d;
-      if (whole > (__int128)std::numeric_limits<MicroUsd>::max()) return std::nullopt;
+      if (whole > (Int128)std::numeric_limits<MicroUsd>::max()) return std::nullopt;
     } else if (frac_digits < scale_digits) {
       frac = frac * 10 + d;
       ++frac_digits;
@@ -47,9 +47,9 @@ std::optional<MicroUsd> parse_decimal_micro(std::string_view s, MicroUsd micro_p
   }
   if (!seen_digit) return std::nullopt;
   for (int i = frac_digits; i < scale_digits; ++i) frac *= 10;
-  __int128 v = whole * micro_per_unit + frac;
+  Int128 v = whole * micro_per_unit + frac;
   if (round_digit >= 5) v += 1;
-  if (v > (__int128)std::numeric_limits<MicroUsd>::max()) return std::nullopt;
+  if (v > (Int128)std::numeric_limits<MicroUsd>::max()) return std::nullopt;
   return neg ? -static_cast<MicroUsd>(v) : static_cast<MicroUsd>(v);
 }
 

@@ -47,11 +47,11 @@ const ModelPrice* PricingCatalog::find(std::string_view model) const {
 MicroUsd PricingCatalog::cost(const ModelPrice& price, const TokenCounts& tokens,
                               PriceModifiers mod) {
   // Units of 1e-6 micro-dollars per token summed exactly in 128 bits, rounded once.
-  __int128 pico = 0;
+  Int128 pico = 0;
   for (int i = 0; i < kTokenTypes; ++i)
-    pico += static_cast<__int128>(tokens.n[i]) * price.micro_usd_per_mtok[i];
+    pico += static_cast<Int128>(tokens.n[i]) * price.micro_usd_per_mtok[i];
   pico *= mod.percent;
-  const __int128 denom = static_cast<__int128>(1'000'000) * 100;
+  const Int128 denom = static_cast<Int128>(1'000'000) * 100;
   return static_cast<MicroUsd>((pico + denom / 2) / denom);
 }
 

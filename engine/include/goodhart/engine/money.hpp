@@ -10,6 +10,8 @@
 namespace goodhart::engine {
 
 using MicroUsd = std::int64_t;
+// 128-bit intermediate for exact products (tokens x price) without overflow.
+__extension__ typedef __int128 Int128;
 
 inline constexpr MicroUsd kMicroPerUsd = 1'000'000;
 inline constexpr MicroUsd kMicroPerCent = 10'000;

@@ -1,0 +1,46 @@
+// How people respond to incentives (MODEL.md section 5): the exact KKT best response to
+// linear schemes, and the tournament (leaderboard) best response and equilibrium.
+#pragma once
+
+#include <Eigen/Dense>
+#include <array>
+
+namespace goodhart::sim {
+
+using Effort = Eigen::Vector3d;  // (real work, usage gaming, outcome-KPI gaming)
+using CostMatrix = Eigen::Matrix3d;
+
+// argmax_e  g'e - 1/2 (e-e0)' C (e-e0)  subject to e >= 0 and e_k = 0 where !allowed[k].
+// Solved exactly by enumerating active sets and checking the KKT conditions (C is
+// symmetric positive definite, so exactly one KKT point exists).
+Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort& g,
+                            const std::array<bool, 3>& allowed = {true, true, true});
+
+// Largest-utility extra metric d >= 0 for  P * Phi((d - gap) / sigma) - c d^2 / 2: the
+// tournament problem in metric units (gap = forecast cutoff minus metric at no extra effort).
+// Not concave: compares every stationary point with giving up (d = 0).
+double tournament_best_response(double prize, double sigma, double gap, double cost);
+
+// Symmetric equilibrium effort of a homogeneous tournament with top share q:
+// P * phi(Phi^-1(1 - q)) / (c * sigma) (Lazear-Rosen).
+double tournament_equilibrium_effort(double prize, double top_share, double cost, double sigma);
+
+double normal_cdf(double x);
+double normal_pdf(double x);
+double normal_quantile(double p);
+
+// A person's choice on a leaderboard, when effort moves the ranked metric at `metric_per_effort`
+// per day over `effort_days` days and other schemes already reward `g_linear`.
+// Efforts follow the cost-efficient path e(w) = best_response_linear(e0, C, g_linear + w a);
+// the person picks the w that maximises P Phi((base + days a'e(w) - cutoff)/sigma) - days cost.
+struct LeaderboardChoice {
+  Effort effort;
+  double metric_gain = 0.0;  // a'(e - e_linear) per day
+};
+LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
+                                            const Effort& g_linear, const Effort& metric_per_effort,
+                                            const std::array<bool, 3>& allowed, double base_metric,
+                                            double effort_days, double cutoff, double sigma,
+                                            double prize);
+
+}  // namespace goodhart::sim
