@@ -1,0 +1,899 @@
+#include "goodhart/sim/simulator.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "goodhart/engine/stats.hpp"
+#include "goodhart/sim/behaviour.hpp"
+#include "goodhart/sim/rng.hpp"
+
+namespace goodhart::sim {
+
+using engine::kPurposes;
+using engine::MicroUsd;
+using engine::Purpose;
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr int kChunk = 2048;  // employees per work unit: fixed, so results ignore thread count
+
+enum Daily : int {
+  d_spend_usd,
+  d_spend_productive_usd, d_spend_retry_usd, d_spend_agent_usd, d_spend_loop_usd, d_spend_gaming_usd,
+  d_tokens_productive, d_tokens_retry, d_tokens_agent, d_tokens_loop, d_tokens_gaming,
+  d_value_usd, d_theatre_share, d_cumulative_spend_usd, d_people_capped, d_anomalies, d_alerts,
+  d_aware_share, d_active_share, d_leaderboard_cutoff, d_adoption_weekly, d_goodhart_gap_rank,
+  d_count
+};
+
+enum Fig : int {
+  f_spend_usd,
+  f_spend_productive_usd, f_spend_retry_usd, f_spend_agent_usd, f_spend_loop_usd, f_spend_gaming_usd,
+  f_tokens_total,
+  f_tokens_productive, f_tokens_retry, f_tokens_agent, f_tokens_loop, f_tokens_gaming,
+  f_value_usd, f_value_per_usd, f_theatre_share, f_goodhart_gap_rank, f_goodhart_gap_usd,
+  f_spend_blocked_usd, f_value_lost_usd, f_alerts, f_seat_alerts, f_people_capped, f_anomaly_days,
+  f_budget_exhausted_day, f_budget_exhausted_day_of_year, f_leaderboard_cutoff_final,
+  f_leaderboard_cutoff_rise_share, f_top_user_tokens, f_top_user_spend_usd, f_adoption_weekly_mean,
+  f_adoption_weekly_min, f_aware_share_final, f_spend_per_person_month_usd,
+  f_spend_per_active_day_usd, f_p90_person_spend_per_active_day_usd, f_top10_vs_median_tokens,
+  f_top10_vs_median_output, f_gaming_after_vs_before, f_loops_started, f_longest_loop_days,
+  f_count
+};
+
+}  // namespace
+
+const std::vector<std::string>& daily_metric_names() {
+  static const std::vector<std::string> names{
+      "spend_usd", "spend_productive_usd", "spend_retry_usd", "spend_agent_usd", "spend_loop_usd",
+      "spend_gaming_usd", "tokens_productive", "tokens_retry", "tokens_agent", "tokens_loop",
+      "tokens_gaming", "value_usd", "theatre_share", "cumulative_spend_usd", "people_capped",
+      "anomalies", "alerts", "aware_share", "active_share", "leaderboard_cutoff",
+      "adoption_weekly", "goodhart_gap_rank"};
+  return names;
+}
+
+const std::vector<std::string>& figure_names() {
+  static const std::vector<std::string> names{
+      "spend_usd", "spend_productive_usd", "spend_retry_usd", "spend_agent_usd", "spend_loop_usd",
+      "spend_gaming_usd", "tokens_total", "tokens_productive", "tokens_retry", "tokens_agent",
+      "tokens_loop", "tokens_gaming", "value_usd", "value_per_usd", "theatre_share",
+      "goodhart_gap_rank", "goodhart_gap_usd", "spend_blocked_usd", "value_lost_usd", "alerts",
+      "seat_alerts", "people_capped", "anomaly_days", "budget_exhausted_day",
+      "budget_exhausted_day_of_year", "leaderboard_cutoff_final", "leaderboard_cutoff_rise_share",
+      "top_user_tokens", "top_user_spend_usd", "adoption_weekly_mean", "adoption_weekly_min",
+      "aware_share_final", "spend_per_person_month_usd", "spend_per_active_day_usd",
+      "p90_person_spend_per_active_day_usd", "top10_vs_median_tokens", "top10_vs_median_output",
+      "gaming_after_vs_before", "loops_started", "longest_loop_days"};
+  return names;
+}
+
+namespace {
+
+// Sum of n i.i.d. LogNormal(log m, s^2) as one LogNormal with the same mean and variance
+// (Fenton-Wilkinson): one normal draw per person-day instead of one per task.
+inline double lognormal_sum(Draws& r, double n, double median, double sigma) {
+  if (n <= 0.0) return 0.0;
+  if (sigma <= 0.0) return n * median;
+  const double mean_one = median * std::exp(0.5 * sigma * sigma);
+  const double s2 = std::log1p(std::expm1(sigma * sigma) / n);
+  return n * mean_one * std::exp(std::sqrt(s2) * r.normal() - 0.5 * s2);
+}
+
+struct CohortRuntime {
+  const Cohort* spec = nullptr;
+  const engine::ModelPrice* price = nullptr;
+  const engine::ModelPrice* substitute = nullptr;  // under model approval
+  bool needs_approval = false;
+  std::array<double, 4> mix{};  // input, output, cache_read, cache_write
+  double usd_per_token = 0.0;   // blended list price
+  double usd_per_token_sub = 0.0;
+  double retries_per_task = 0.0;
+  double mean_tokens_factor = 1.0;  // E[tokens per task] / median
+  std::int64_t first = 0, count = 0;  // employee index range (licensed seats)
+};
+
+// Splits a purpose's tokens into types by the cohort's shares and prices them exactly.
+inline MicroUsd price_tokens(const CohortRuntime& c, const engine::ModelPrice& price,
+                             std::uint64_t tokens, engine::TokenCounts* by_type) {
+  engine::TokenCounts t;
+  const double td = static_cast<double>(tokens);
+  t[engine::TokenType::input] = static_cast<std::uint64_t>(td * c.mix[0]);
+  t[engine::TokenType::output] = static_cast<std::uint64_t>(td * c.mix[1]);
+  t[engine::TokenType::cache_read] = static_cast<std::uint64_t>(td * c.mix[2]);
+  const std::uint64_t assigned = t[engine::TokenType::input] + t[engine::TokenType::output] +
+                                 t[engine::TokenType::cache_read];
+  t[engine::TokenType::cache_write_5m] = tokens > assigned ? tokens - assigned : 0;
+  if (by_type) *by_type += t;
+  return engine::PricingCatalog::cost(price, t);
+}
+
+struct SchemeRuntime {
+  const IncentiveScheme* spec = nullptr;
+  std::vector<std::uint8_t> applies;  // per cohort
+  bool active = false;
+  // leaderboard
+  int periods_in_window = 1;
+  double cutoff = kNaN;  // last published (window metric units)
+  bool forecast_ready = false;
+};
+
+struct Accum {  // one chunk's sums for one day; reduced in chunk order
+  std::array<MicroUsd, kPurposes> spend{};
+  std::array<double, kPurposes> tokens{};
+  double value = 0.0;
+  double value_lost = 0.0;
+  MicroUsd blocked = 0;
+  std::int64_t active = 0;
+  std::int64_t newly_aware = 0;
+  std::int64_t loops_started = 0;
+};
+
+}  // namespace
+
+ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int replicate,
+                                   int threads, bool keep_people,
+                                   const std::function<void(const engine::UsageRecord&)>& on_event,
+                                   std::atomic<std::int64_t>* progress) {
+  const std::uint64_t key = replicate_key(seed, static_cast<std::uint64_t>(replicate));
+  const int days = s.horizon.days;
+  const BehaviourSpec& bh = s.behaviour;
+
+  // ---- Population: licensed seats, cohort by cohort, teams in consecutive blocks. ----
+  std::vector<CohortRuntime> cohorts(s.cohorts.size());
+  std::int64_t n = 0;
+  std::int32_t n_teams = 0;
+  for (std::size_t c = 0; c < s.cohorts.size(); ++c) {
+    const Cohort& spec = s.cohorts[c];
+    CohortRuntime& cr = cohorts[c];
+    cr.spec = &spec;
+    cr.price = s.pricing->find(spec.model);
+    const double mix_sum = spec.token_mix.input + spec.token_mix.output +
+                           spec.token_mix.cache_read + spec.token_mix.cache_write;
+    cr.mix = {spec.token_mix.input / mix_sum, spec.token_mix.output / mix_sum,
+              spec.token_mix.cache_read / mix_sum, spec.token_mix.cache_write / mix_sum};
+    auto blended = [&](const engine::ModelPrice* p) {
+      if (!p) return 0.0;
+      const auto& m = p->micro_usd_per_mtok;
+      return (cr.mix[0] * m[0] + cr.mix[1] * m[1] + cr.mix[2] * m[2] + cr.mix[3] * m[3]) / 1e12;
+    };
+    cr.usd_per_token = blended(cr.price);
+    const auto& ma = s.governance.model_approval;
+    if (ma.enabled && std::find(ma.models.begin(), ma.models.end(), spec.model) != ma.models.end()) {
+      cr.needs_approval = true;
+      cr.substitute = s.pricing->find(ma.substitute);
+      cr.usd_per_token_sub = blended(cr.substitute);
+    }
+    double rpt = 0.0, pk = 1.0;
+    for (int k = 1; k <= spec.max_retries; ++k) rpt += (pk *= spec.p_fail);
+    cr.retries_per_task = rpt;
+    cr.mean_tokens_factor = std::exp(0.5 * spec.task_tokens_sigma * spec.task_tokens_sigma);
+    cr.first = n;
+    cr.count = static_cast<std::int64_t>(std::llround(static_cast<double>(spec.headcount) * spec.seat_share));
+    n += cr.count;
+    n_teams += static_cast<std::int32_t>((cr.count + spec.team_size - 1) / std::max(spec.team_size, 1));
+  }
+  const std::size_t N = static_cast<std::size_t>(n);
+
+  // Traits (drawn once per replicate) and state, structure of arrays.
+  std::vector<std::uint16_t> cohort_of(N);
+  std::vector<std::int32_t> team_of(N);
+  std::vector<float> lambda(N), tok_median(N), value_scale(N), gaming_cost(N);
+  std::vector<std::uint16_t> agents(N);
+  std::vector<std::uint8_t> approved(N), aware(N), loop_on(N), week_active(N);
+  std::vector<float> loop_remaining(N), loop_age(N), week_metric(N);
+  std::vector<float> e_real(N), e_gaming(N), e_kpi(N);
+  std::vector<std::int32_t> team_size_of;
+  {
+    std::int32_t team = 0;
+    for (std::size_t c = 0; c < cohorts.size(); ++c) {
+      const CohortRuntime& cr = cohorts[c];
+      const Cohort& spec = *cr.spec;
+      for (std::int64_t k = 0; k < cr.count; ++k) {
+        const std::size_t i = static_cast<std::size_t>(cr.first + k);
+        if (k % spec.team_size == 0) {
+          if (k > 0) ++team;
+          team_size_of.push_back(0);
+        }
+        cohort_of[i] = static_cast<std::uint16_t>(c);
+        team_of[i] = team;
+        ++team_size_of[team];
+        Draws r(key, Stream::traits, static_cast<std::uint32_t>(i), 0);
+        lambda[i] = static_cast<float>(r.lognormal(spec.tasks_per_day.median, spec.tasks_per_day.sigma));
+        tok_median[i] = static_cast<float>(r.lognormal(spec.tokens_per_task.median, spec.tokens_per_task.sigma));
+        value_scale[i] = static_cast<float>(r.lognormal(spec.value_per_task_usd.median, spec.value_per_task_usd.sigma));
+        gaming_cost[i] = static_cast<float>(r.lognormal(spec.gaming_cost.median, spec.gaming_cost.sigma));
+        agents[i] = static_cast<std::uint16_t>(std::min<std::uint32_t>(r.poisson(spec.agents.per_person_mean), 1000));
+        approved[i] = r.bernoulli(s.governance.model_approval.approved_share);
+        aware[i] = r.bernoulli(bh.know_how.seed_share);
+      }
+      if (cr.count > 0) ++team;
+    }
+  }
+  n_teams = static_cast<std::int32_t>(team_size_of.size());
+
+  engine::Governor governor(s.governance, team_of, n_teams, s.horizon.start);
+
+  // ---- Incentive schemes. ----
+  std::vector<SchemeRuntime> schemes(s.incentives.size());
+  for (std::size_t k = 0; k < schemes.size(); ++k) {
+    schemes[k].spec = &s.incentives[k];
+    schemes[k].applies.assign(cohorts.size(), s.incentives[k].cohorts.empty());
+    for (const auto& name : s.incentives[k].cohorts)
+      for (std::size_t c = 0; c < cohorts.size(); ++c)
+        if (s.cohorts[c].name == name) schemes[k].applies[c] = 1;
+    const auto& sp = s.incentives[k];
+    schemes[k].periods_in_window = std::max(1, sp.window_days / std::max(1, sp.publish_every_days));
+  }
+  // Leaderboard ranking state: per person, one sum per publication period in the window.
+  int lb = -1;  // the (first) leaderboard drives ranking and decisions
+  for (std::size_t k = 0; k < schemes.size(); ++k)
+    if (schemes[k].spec->kind == SchemeKind::leaderboard && schemes[k].spec->enabled) {
+      lb = static_cast<int>(k);
+      break;
+    }
+  int quota = -1;
+  for (std::size_t k = 0; k < schemes.size(); ++k)
+    if (schemes[k].spec->kind == SchemeKind::quota && schemes[k].spec->enabled) {
+      quota = static_cast<int>(k);
+      break;
+    }
+  const int lb_periods = lb >= 0 ? schemes[lb].periods_in_window : 1;
+  std::vector<float> lb_num(lb >= 0 ? N * lb_periods : 0), lb_den(lb >= 0 ? N * lb_periods : 0);
+  int lb_slot = 0;
+  const Metric rewarded_metric = lb >= 0 ? schemes[lb].spec->metric
+                                 : !schemes.empty() ? schemes[0].spec->metric
+                                                    : Metric::tokens;
+
+  // ---- Per-person accumulators. ----
+  People P;
+  std::array<std::vector<double>, kPurposes> tok_person;
+  for (auto& v : tok_person) v.assign(N, 0.0);
+  std::vector<MicroUsd> spend_person(N, 0);
+  std::vector<double> value_person(N, 0.0), prs_person(N, 0.0), commits_person(N, 0.0);
+  std::vector<double> acc_person(N, 0.0), rej_person(N, 0.0);
+  std::vector<std::int32_t> active_days(N, 0), capped_days(N, 0);
+  std::vector<float> e_sum(3 * N, 0.0f);
+  std::vector<std::uint8_t> anomaly_seen(N, 0), capped_seen(N, 0);
+
+  const double workday_share = [&] {
+    int w = 0;
+    for (bool b : s.horizon.workdays) w += b;
+    return w / 7.0;
+  }();
+  const double work_hours = s.horizon.work_hours_per_day;
+  const double work_start = s.horizon.work_start_hour;
+
+  // Cost matrix of person i: gaming rows and columns scaled by the person's gaming cost.
+  Eigen::Matrix3d C0;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 3; ++c) C0(r, c) = bh.cost[r * 3 + c];
+  const Effort e0(bh.baseline[0], bh.baseline[1], bh.baseline[2]);
+  auto cost_matrix = [&](std::size_t i) {
+    const double g = std::sqrt(static_cast<double>(gaming_cost[i]));
+    const Eigen::Vector3d sc(1.0, g, g);
+    return Eigen::Matrix3d(sc.asDiagonal() * C0 * sc.asDiagonal());
+  };
+  // Expected metric per day from effort (slope a) and without it (base), per person.
+  auto metric_slope = [&](std::size_t i, Metric m, bool substituted) {
+    const CohortRuntime& cr = cohorts[cohort_of[i]];
+    const Cohort& sp = *cr.spec;
+    const double tokens_real = sp.active_day_prob * lambda[i] * tok_median[i] *
+                               cr.mean_tokens_factor * (1.0 + cr.retries_per_task * sp.retry_fraction) / 1e6;
+    const Effort tok(tokens_real, bh.gaming_tokens_per_unit / 1e6, bh.kpi_gaming_tokens_per_unit / 1e6);
+    const double price_mtok = (substituted ? cr.usd_per_token_sub : cr.usd_per_token) * 1e6;
+    const Effort out(sp.active_day_prob * lambda[i] * sp.outcomes.prs_per_task, 0.0,
+                     bh.kpi_gaming_outcomes_per_unit);
+    switch (m) {
+      case Metric::tokens: return tok;
+      case Metric::spend: return Effort(tok * price_mtok);
+      case Metric::outcomes: return out;
+      case Metric::outcome_per_usd: {
+        // Linearised at the baseline: d(O/S) = (dO S - O dS) / S^2.
+        const Effort spend = tok * price_mtok;
+        const double s0 = std::max(spend.dot(e0) + 1e-9, 1e-9), o0 = out.dot(e0);
+        return Effort((out * s0 - spend * o0) / (s0 * s0));
+      }
+    }
+    return tok;
+  };
+  auto metric_base = [&](std::size_t i, Metric m, bool substituted) {
+    const CohortRuntime& cr = cohorts[cohort_of[i]];
+    const auto& ag = cr.spec->agents;
+    const double agent_tokens = agents[i] * ag.tokens_per_agent_day.median *
+                                std::exp(0.5 * ag.tokens_per_agent_day.sigma * ag.tokens_per_agent_day.sigma) / 1e6;
+    const double price_mtok = (substituted ? cr.usd_per_token_sub : cr.usd_per_token) * 1e6;
+    switch (m) {
+      case Metric::tokens: return agent_tokens;
+      case Metric::spend: return agent_tokens * price_mtok;
+      default: return 0.0;
+    }
+  };
+  auto is_substituted = [&](std::size_t i, int day) {
+    const CohortRuntime& cr = cohorts[cohort_of[i]];
+    return cr.needs_approval && !approved[i] && s.governance.model_approval.window.contains(day);
+  };
+
+  auto decide = [&](std::size_t i, int day) {
+    const std::uint16_t c = cohort_of[i];
+    const bool sub = is_substituted(i, day);
+    Effort g = Effort::Zero();
+    for (const auto& sc : schemes) {
+      if (!sc.active || !sc.applies[c]) continue;
+      if (sc.spec->kind == SchemeKind::linear || sc.spec->kind == SchemeKind::outcome_kpi)
+        g += sc.spec->weight * metric_slope(i, sc.spec->metric, sub);
+    }
+    const std::array<bool, 3> allowed{true, aware[i] != 0, aware[i] != 0};
+    const Eigen::Matrix3d C = cost_matrix(i);
+    Effort e;
+    if (lb >= 0 && schemes[lb].active && schemes[lb].applies[c] && schemes[lb].forecast_ready) {
+      const auto& sp = *schemes[lb].spec;
+      const double wdays = sp.window_days;
+      const double cutoff = schemes[lb].cutoff;
+      const double sigma = std::max(sp.sigma_share * std::abs(cutoff), 1e-9);
+      const double base = metric_base(i, sp.metric, sub) * wdays;
+      e = leaderboard_best_response(e0, C, g, metric_slope(i, sp.metric, sub), allowed, base,
+                                    wdays * workday_share, cutoff, sigma, sp.prize)
+              .effort;
+    } else {
+      e = best_response_linear(e0, C, g, allowed);
+    }
+    e_real[i] = static_cast<float>(e(0));
+    e_gaming[i] = static_cast<float>(e(1));
+    e_kpi[i] = static_cast<float>(e(2));
+  };
+
+  // Expected window metric of everyone at current efforts: the forecast before the first
+  // leaderboard is published (people know roughly what their colleagues use).
+  auto publish_expected_cutoff = [&](SchemeRuntime& sc, int day) {
+    std::vector<double> scores;
+    scores.reserve(N);
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!sc.applies[cohort_of[i]]) continue;
+      const bool sub = is_substituted(i, day);
+      const Effort e(e_real[i], e_gaming[i], e_kpi[i]);
+      scores.push_back(metric_base(i, sc.spec->metric, sub) * sc.spec->window_days +
+                       sc.spec->window_days * workday_share * metric_slope(i, sc.spec->metric, sub).dot(e));
+    }
+    if (scores.empty()) return;
+    const std::size_t k = sc.spec->top_k > 0
+                              ? std::min<std::size_t>(sc.spec->top_k, scores.size())
+                              : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sc.spec->top_share * scores.size())));
+    std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
+    sc.cutoff = scores[k - 1];
+    sc.forecast_ready = true;
+  };
+
+  ReplicateResult out;
+  out.figures.assign(f_count, kNaN);
+  out.daily.assign(d_count, std::vector<double>(days, kNaN));
+
+  const std::size_t n_chunks = (N + kChunk - 1) / kChunk;
+  std::vector<Accum> acc(n_chunks);
+  std::vector<double> team_aware_share(n_teams, 0.0);
+  MicroUsd cumulative = 0;
+  MicroUsd blocked_total = 0;
+  double value_lost_total = 0.0;
+  std::int64_t loops_started = 0;
+  double longest_loop = 0.0;
+  std::vector<double> weekly_adoption;
+  std::vector<double> lb_gaming_daily(days, 0.0);
+  std::int64_t anomaly_days_total = 0;
+
+  for (int t = 0; t < days; ++t) {
+    const engine::Date date = s.horizon.start + t;
+    const bool workday = s.horizon.workdays[date.weekday()];
+    governor.begin_day(t);
+
+    // Team awareness from yesterday, for the within-team spread of gaming know-how.
+    std::fill(team_aware_share.begin(), team_aware_share.end(), 0.0);
+    std::int64_t aware_count = 0;
+    for (std::size_t i = 0; i < N; ++i) {
+      team_aware_share[team_of[i]] += aware[i];
+      aware_count += aware[i];
+    }
+    for (int k = 0; k < n_teams; ++k)
+      team_aware_share[k] = team_size_of[k] > 1 ? team_aware_share[k] : 0.0;
+
+    bool redecide = t == 0;
+    for (auto& sc : schemes) {
+      const bool now = sc.spec->enabled && sc.spec->window.contains(t);
+      if (now != sc.active) redecide = true;
+      sc.active = now;
+    }
+    if (s.governance.model_approval.enabled &&
+        s.governance.model_approval.window.contains(t) !=
+            s.governance.model_approval.window.contains(t - 1))
+      redecide = true;
+    // Leaderboard: publish on its period boundaries; before the first one, people forecast.
+    if (lb >= 0 && schemes[lb].active) {
+      SchemeRuntime& sc = schemes[lb];
+      const auto& sp = *sc.spec;
+      const int since = t - sp.window.start_day;
+      if (since > 0 && since % sp.publish_every_days == 0) {
+        std::vector<double> scores;
+        scores.reserve(N);
+        double top = -1.0;
+        for (std::size_t i = 0; i < N; ++i) {
+          if (!sc.applies[cohort_of[i]]) continue;
+          double num = 0.0, den = 0.0;
+          for (int p = 0; p < lb_periods; ++p) {
+            num += lb_num[i * lb_periods + p];
+            den += lb_den[i * lb_periods + p];
+          }
+          const double score = sp.metric == Metric::outcome_per_usd ? (den > 0 ? num / den : 0.0) : num;
+          scores.push_back(score);
+          top = std::max(top, score);
+        }
+        if (!scores.empty()) {
+          const std::size_t k = sp.top_k > 0 ? std::min<std::size_t>(sp.top_k, scores.size())
+                                             : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sp.top_share * scores.size())));
+          std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
+          sc.cutoff = scores[k - 1];
+          sc.forecast_ready = true;
+          out.leaderboard_cutoffs.push_back(sc.cutoff);
+        }
+        lb_slot = (lb_slot + 1) % lb_periods;
+        for (std::size_t i = 0; i < N; ++i) {
+          lb_num[i * lb_periods + lb_slot] = 0.0f;
+          lb_den[i * lb_periods + lb_slot] = 0.0f;
+        }
+        redecide = true;
+      }
+    }
+    if (redecide) {
+      // Efforts without the leaderboard first, so the expected-cutoff forecast can use them.
+      if (lb >= 0 && schemes[lb].active && !schemes[lb].forecast_ready) {
+        for (std::size_t i = 0; i < N; ++i) decide(i, t);
+        publish_expected_cutoff(schemes[lb], t);
+      }
+    }
+    const bool quota_check = quota >= 0 && schemes[quota].active &&
+                             (t - schemes[quota].spec->window.start_day) % 7 == 6;
+    const bool week_end = t % 7 == 6 || t == days - 1;
+
+    const double hazard_base = bh.know_how.base_hazard, hazard_spread = bh.know_how.spread_hazard;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+    for (std::size_t ch = 0; ch < n_chunks; ++ch) {
+      Accum a;
+      const std::size_t lo = ch * kChunk, hi = std::min(N, lo + kChunk);
+      for (std::size_t i = lo; i < hi; ++i) {
+        const CohortRuntime& cr = cohorts[cohort_of[i]];
+        const Cohort& sp = *cr.spec;
+        Draws r(key, Stream::day, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(t));
+
+        // Know-how: discovered alone or learnt from aware teammates.
+        bool became_aware = false;
+        if (!aware[i]) {
+          const int ts = team_size_of[team_of[i]];
+          const double share = ts > 1 ? team_aware_share[team_of[i]] / (ts - 1) : 0.0;
+          if (r.bernoulli(hazard_base + hazard_spread * share)) {
+            aware[i] = 1;
+            became_aware = true;
+            ++a.newly_aware;
+          }
+        }
+        if (redecide || became_aware) decide(i, t);
+
+        const bool sub = is_substituted(i, t);
+        const engine::ModelPrice& price = sub && cr.substitute ? *cr.substitute : *cr.price;
+        const double productivity = sub ? s.governance.model_approval.productivity : 1.0;
+
+        std::array<double, kPurposes> tok{};
+        double value = 0.0;
+        double n_tasks = 0.0;
+        bool active = false;
+        if (workday) {
+          active = r.bernoulli(sp.active_day_prob);
+          if (active) {
+            n_tasks = r.poisson(lambda[i] * e_real[i] * productivity);
+            const double prod = lognormal_sum(r, n_tasks, tok_median[i], sp.task_tokens_sigma);
+            tok[0] = prod;
+            value += n_tasks * value_scale[i];
+            if (n_tasks > 0) {
+              const double retries = r.poisson(n_tasks * cr.retries_per_task);
+              tok[1] = retries * sp.retry_fraction * prod / n_tasks;
+            }
+          }
+          if (e_gaming[i] > 0.0f) {
+            tok[4] += bh.gaming_tokens_per_unit * e_gaming[i] * r.lognormal(1.0, 0.3);
+            active = true;
+          }
+          if (e_kpi[i] > 0.0f) tok[4] += bh.kpi_gaming_tokens_per_unit * e_kpi[i];
+        }
+        // Autonomous agents work every day.
+        const auto& ag = sp.agents;
+        if (agents[i] > 0) {
+          tok[2] = lognormal_sum(r, agents[i], ag.tokens_per_agent_day.median, ag.tokens_per_agent_day.sigma);
+          value += tok[2] / 1e6 * ag.value_per_mtok_usd;
+          // Runaway loops: start with a hazard per agent-day, burn around the clock until a
+          // person notices during work hours (or a cap or the detector stops them).
+          double burn_hours = 0.0;
+          if (loop_on[i]) {
+            if (workday && loop_remaining[i] <= work_hours) {
+              burn_hours = work_start + loop_remaining[i];
+              loop_on[i] = 0;
+            } else {
+              burn_hours = 24.0;
+              if (workday) loop_remaining[i] -= static_cast<float>(work_hours);
+            }
+            loop_age[i] += static_cast<float>(burn_hours / 24.0);
+          } else if (r.bernoulli(1.0 - std::pow(1.0 - ag.loop_hazard_per_day, agents[i]))) {
+            ++a.loops_started;
+            const double start = 24.0 * r.uniform();
+            double delay = r.exponential(ag.notice_delay_work_hours);
+            const double noticing_from = std::max(start, work_start);
+            const double available = workday ? std::max(0.0, work_start + work_hours - noticing_from) : 0.0;
+            if (delay <= available) {
+              burn_hours = noticing_from + delay - start;
+            } else {
+              burn_hours = 24.0 - start;
+              loop_on[i] = 1;
+              loop_remaining[i] = static_cast<float>(delay - available);
+            }
+            loop_age[i] = static_cast<float>(burn_hours / 24.0);
+          }
+          tok[3] = burn_hours * ag.loop_tokens_per_hour;
+        }
+        // Adoption quota: people short of the weekly threshold top up just above it.
+        if (quota >= 0) {
+          const auto& qs = *schemes[quota].spec;
+          if (schemes[quota].applies[cohort_of[i]]) {
+            const double personal = (tok[0] + tok[1] + tok[4]) / 1e6;
+            week_metric[i] += static_cast<float>(personal);
+            if (quota_check && week_metric[i] < qs.threshold) {
+              const double shortfall = qs.threshold - week_metric[i];
+              const double units = shortfall / (bh.gaming_tokens_per_unit / 1e6);
+              const double cost = 0.5 * C0(1, 1) * gaming_cost[i] * units * units;
+              if (cost <= qs.penalty) {
+                const double topup = shortfall * (1.0 + 0.1 * r.uniform());
+                tok[4] += topup * 1e6;
+                active = true;
+              }
+            }
+            if (quota_check) week_metric[i] = 0.0f;
+          }
+        }
+
+        // Price each purpose exactly, then let governance decide what goes through.
+        std::array<std::uint64_t, kPurposes> tk{};
+        std::array<MicroUsd, kPurposes> cost{};
+        MicroUsd requested = 0;
+        for (int p = 0; p < kPurposes; ++p) {
+          tk[p] = static_cast<std::uint64_t>(std::llround(std::max(tok[p], 0.0)));
+          cost[p] = tk[p] ? price_tokens(cr, price, tk[p], nullptr) : 0;
+          requested += cost[p];
+        }
+        const engine::Decision d = governor.decide(static_cast<std::int32_t>(i), requested);
+        double kept = 1.0;
+        if (d.allowed < requested) {
+          // A blocked request is neither spent nor useful: scale every purpose alike.
+          kept = static_cast<double>(d.allowed) / static_cast<double>(requested);
+          requested = 0;
+          for (int p = 0; p < kPurposes; ++p) {
+            tk[p] = static_cast<std::uint64_t>(static_cast<double>(tk[p]) * kept);
+            const MicroUsd before = cost[p];
+            cost[p] = tk[p] ? price_tokens(cr, price, tk[p], nullptr) : 0;
+            a.blocked += before - cost[p];
+            requested += cost[p];
+          }
+          a.value_lost += value * (1.0 - kept);
+          value *= kept;
+          if (d.capped || d.stop_agents) loop_on[i] = 0;  // the gateway rejects the loop's calls
+        }
+        if (d.stop_agents) loop_on[i] = 0;
+        governor.settle(static_cast<std::int32_t>(i), requested, d);
+        if (d.capped) {
+          ++capped_days[i];
+          capped_seen[i] = 1;
+        }
+        if (d.anomaly) anomaly_seen[i] = 1;
+
+        value -= tk[4] / 1e6 * bh.review_burden_usd_per_mtok;
+
+        // Measured outcomes: noisy in real work, and partly gameable.
+        const double gaming_mtok = tk[4] / 1e6;
+        const auto& oc = sp.outcomes;
+        const double prs = r.poisson(kept * (n_tasks * oc.prs_per_task + e_kpi[i] * bh.kpi_gaming_outcomes_per_unit * (workday ? 1.0 : 0.0)));
+        const double commits = r.poisson(kept * n_tasks * oc.commits_per_task);
+        const double acc_e = r.poisson(kept * n_tasks * oc.edits_per_task * oc.accept_rate +
+                                       gaming_mtok * oc.gaming_edits_per_mtok * oc.gaming_accept_rate);
+        const double rej_e = r.poisson(kept * n_tasks * oc.edits_per_task * (1.0 - oc.accept_rate) +
+                                       gaming_mtok * oc.gaming_edits_per_mtok * (1.0 - oc.gaming_accept_rate));
+
+        MicroUsd spent = 0;
+        for (int p = 0; p < kPurposes; ++p) {
+          a.spend[p] += cost[p];
+          a.tokens[p] += static_cast<double>(tk[p]);
+          tok_person[p][i] += static_cast<double>(tk[p]);
+          spent += cost[p];
+        }
+        spend_person[i] += spent;
+        value_person[i] += value;
+        a.value += value;
+        prs_person[i] += prs;
+        commits_person[i] += commits;
+        acc_person[i] += acc_e;
+        rej_person[i] += rej_e;
+        if (active) {
+          ++active_days[i];
+          ++a.active;
+          week_active[i] = 1;
+        }
+        if (workday) {
+          e_sum[3 * i] += e_real[i];
+          e_sum[3 * i + 1] += e_gaming[i];
+          e_sum[3 * i + 2] += e_kpi[i];
+        }
+        if (lb >= 0 && schemes[lb].active) {
+          const Metric m = schemes[lb].spec->metric;
+          const double all_tokens = static_cast<double>(tk[0] + tk[1] + tk[2] + tk[3] + tk[4]) / 1e6;
+          float& num = lb_num[i * lb_periods + lb_slot];
+          float& den = lb_den[i * lb_periods + lb_slot];
+          switch (m) {
+            case Metric::tokens: num += static_cast<float>(all_tokens); break;
+            case Metric::spend: num += static_cast<float>(spent / 1e6); break;
+            case Metric::outcomes: num += static_cast<float>(prs); break;
+            case Metric::outcome_per_usd:
+              num += static_cast<float>(prs);
+              den += static_cast<float>(spent / 1e6);
+              break;
+          }
+        }
+        if (on_event && (spent > 0 || prs > 0)) {
+          engine::UsageRecord rec;
+          rec.day = date;
+          rec.person = "e" + std::to_string(i);
+          rec.team = "t" + std::to_string(team_of[i]);
+          rec.cohort = sp.name;
+          rec.model = price.model;
+          for (int p = 0; p < kPurposes; ++p)
+            if (tk[p]) price_tokens(cr, price, tk[p], &rec.tokens);
+          rec.cost = spent;
+          rec.outcomes.pull_requests = static_cast<std::int64_t>(prs);
+          rec.outcomes.commits = static_cast<std::int64_t>(commits);
+          rec.outcomes.edits_accepted = static_cast<std::int64_t>(acc_e);
+          rec.outcomes.edits_rejected = static_cast<std::int64_t>(rej_e);
+          rec.outcomes.lines_added = static_cast<std::int64_t>(std::llround(kept * n_tasks * oc.lines_per_task));
+          rec.outcomes.sessions = active ? 1 : 0;
+          rec.gaming_tokens_truth = tk[4];
+#pragma omp critical(goodhart_events)
+          on_event(rec);
+        }
+      }
+      acc[ch] = a;
+    }
+
+    // ---- Reduce in chunk order (deterministic), then the governor's day. ----
+    Accum day{};
+    for (const Accum& a : acc) {
+      for (int p = 0; p < kPurposes; ++p) {
+        day.spend[p] += a.spend[p];
+        day.tokens[p] += a.tokens[p];
+      }
+      day.value += a.value;
+      day.value_lost += a.value_lost;
+      day.blocked += a.blocked;
+      day.active += a.active;
+      day.loops_started += a.loops_started;
+    }
+    const engine::DayReport rep = governor.end_day();
+    MicroUsd spend_day = 0;
+    for (int p = 0; p < kPurposes; ++p) spend_day += day.spend[p];
+    cumulative += spend_day;
+    blocked_total += day.blocked;
+    value_lost_total += day.value_lost;
+    loops_started += day.loops_started;
+    anomaly_days_total += rep.anomalies;
+    for (std::size_t i = 0; i < N; ++i) longest_loop = std::max(longest_loop, static_cast<double>(loop_age[i]));
+
+    auto& D = out.daily;
+    D[d_spend_usd][t] = spend_day / 1e6;
+    for (int p = 0; p < kPurposes; ++p) {
+      D[d_spend_productive_usd + p][t] = day.spend[p] / 1e6;
+      D[d_tokens_productive + p][t] = day.tokens[p];
+    }
+    D[d_value_usd][t] = day.value;
+    D[d_theatre_share][t] = spend_day > 0 ? (day.spend[1] + day.spend[3] + day.spend[4]) / static_cast<double>(spend_day) : 0.0;
+    D[d_cumulative_spend_usd][t] = cumulative / 1e6;
+    D[d_people_capped][t] = rep.people_capped;
+    D[d_anomalies][t] = rep.anomalies;
+    D[d_alerts][t] = rep.alerts;
+    D[d_aware_share][t] = N ? static_cast<double>(aware_count) / N : 0.0;
+    D[d_active_share][t] = N ? static_cast<double>(day.active) / N : 0.0;
+    lb_gaming_daily[t] = day.tokens[4];
+    if (lb >= 0 && schemes[lb].forecast_ready && schemes[lb].active) D[d_leaderboard_cutoff][t] = schemes[lb].cutoff;
+    if (week_end) {
+      std::int64_t users = 0;
+      for (std::size_t i = 0; i < N; ++i) {
+        users += week_active[i];
+        week_active[i] = 0;
+      }
+      const std::int64_t heads = s.employees();
+      const double adoption = heads ? static_cast<double>(users) / heads : 0.0;
+      D[d_adoption_weekly][t] = adoption;
+      if (t % 7 == 6) weekly_adoption.push_back(adoption);  // only whole weeks count
+      // The Goodhart gap over time: does the rewarded metric still rank people by value?
+      std::vector<double> metric(N), val(N);
+      for (std::size_t i = 0; i < N; ++i) {
+        double tokens = 0.0;
+        for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+        metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
+                        ? prs_person[i]
+                        : tokens;
+        val[i] = value_person[i];
+      }
+      D[d_goodhart_gap_rank][t] = engine::spearman(metric, val).value_or(kNaN);
+    }
+    if (progress) progress->fetch_add(static_cast<std::int64_t>(s.employees()));
+  }
+
+  // ---- Figures of this replicate. ----
+  auto& F = out.figures;
+  MicroUsd spend_total = 0;
+  std::array<MicroUsd, kPurposes> spend_p{};
+  std::array<double, kPurposes> tokens_p{};
+  for (int t = 0; t < days; ++t)
+    for (int p = 0; p < kPurposes; ++p) tokens_p[p] += out.daily[d_tokens_productive + p][t];
+  for (std::size_t i = 0; i < N; ++i) spend_total += spend_person[i];
+  {
+    // Purpose totals from the exact daily ledger (micro-dollars), not from rounded doubles.
+    for (int t = 0; t < days; ++t)
+      for (int p = 0; p < kPurposes; ++p)
+        spend_p[p] += static_cast<MicroUsd>(std::llround(out.daily[d_spend_productive_usd + p][t] * 1e6));
+  }
+  F[f_spend_usd] = spend_total / 1e6;
+  double tokens_total = 0.0;
+  for (int p = 0; p < kPurposes; ++p) {
+    F[f_spend_productive_usd + p] = spend_p[p] / 1e6;
+    F[f_tokens_productive + p] = tokens_p[p];
+    tokens_total += tokens_p[p];
+  }
+  F[f_tokens_total] = tokens_total;
+  double value_total = 0.0;
+  for (double v : value_person) value_total += v;
+  F[f_value_usd] = value_total;
+  F[f_value_per_usd] = spend_total > 0 ? value_total / (spend_total / 1e6) : kNaN;
+  F[f_theatre_share] = spend_total > 0 ? (spend_p[1] + spend_p[3] + spend_p[4]) / static_cast<double>(spend_total) : 0.0;
+  {
+    std::vector<double> metric(N);
+    for (std::size_t i = 0; i < N; ++i) {
+      double tokens = 0.0;
+      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+      metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
+                      ? prs_person[i]
+                      : tokens;
+    }
+    F[f_goodhart_gap_rank] = engine::spearman(metric, value_person).value_or(kNaN);
+    // What a tokens-as-value dashboard would claim, minus the value delivered.
+    const double useful = tokens_p[0] + tokens_p[2];
+    F[f_goodhart_gap_usd] = useful > 0 ? tokens_total * (value_total / useful) - value_total : 0.0;
+  }
+  F[f_spend_blocked_usd] = blocked_total / 1e6;
+  F[f_value_lost_usd] = value_lost_total;
+  F[f_alerts] = static_cast<double>(governor.alerts().size() + governor.seat_alerts());
+  F[f_seat_alerts] = static_cast<double>(governor.seat_alerts());
+  F[f_people_capped] = std::accumulate(capped_seen.begin(), capped_seen.end(), 0.0);
+  F[f_anomaly_days] = static_cast<double>(anomaly_days_total);
+  if (governor.org_exhausted_day() >= 0) {
+    F[f_budget_exhausted_day] = governor.org_exhausted_day();
+    F[f_budget_exhausted_day_of_year] = (s.horizon.start + governor.org_exhausted_day()).day_of_year();
+  }
+  if (!out.leaderboard_cutoffs.empty()) {
+    const auto& c = out.leaderboard_cutoffs;
+    F[f_leaderboard_cutoff_final] = c.back();
+    if (c.size() > 1) {
+      int rises = 0;
+      for (std::size_t k = 1; k < c.size(); ++k) rises += c[k] > c[k - 1];
+      F[f_leaderboard_cutoff_rise_share] = static_cast<double>(rises) / (c.size() - 1);
+    }
+  }
+  {
+    std::size_t top = 0;
+    double top_tokens = -1.0;
+    for (std::size_t i = 0; i < N; ++i) {
+      double tokens = 0.0;
+      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+      if (tokens > top_tokens) {
+        top_tokens = tokens;
+        top = i;
+      }
+    }
+    if (N) {
+      F[f_top_user_tokens] = top_tokens;
+      F[f_top_user_spend_usd] = spend_person[top] / 1e6;
+    }
+  }
+  if (!weekly_adoption.empty()) {
+    F[f_adoption_weekly_mean] = std::accumulate(weekly_adoption.begin(), weekly_adoption.end(), 0.0) / weekly_adoption.size();
+    F[f_adoption_weekly_min] = *std::min_element(weekly_adoption.begin(), weekly_adoption.end());
+  }
+  F[f_aware_share_final] = N ? std::accumulate(aware.begin(), aware.end(), 0.0) / N : kNaN;
+  if (N && days) F[f_spend_per_person_month_usd] = spend_total / 1e6 / N / (days / 30.4375);
+  {
+    std::int64_t active_total = 0;
+    std::vector<double> per_active_day, tokens_users, output_users;
+    for (std::size_t i = 0; i < N; ++i) {
+      active_total += active_days[i];
+      if (active_days[i] > 0) per_active_day.push_back(spend_person[i] / 1e6 / active_days[i]);
+      double tokens = 0.0;
+      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+      if (tokens > 0) {
+        tokens_users.push_back(tokens);
+        output_users.push_back(prs_person[i]);
+      }
+    }
+    if (active_total > 0) F[f_spend_per_active_day_usd] = spend_total / 1e6 / active_total;
+    if (!per_active_day.empty()) F[f_p90_person_spend_per_active_day_usd] = engine::quantile(per_active_day, 0.9);
+    if (tokens_users.size() >= 10) {
+      // Mean of the top decile of users by tokens against the median user.
+      std::vector<std::size_t> order(tokens_users.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::sort(order.begin(), order.end(), [&](auto x, auto y) { return tokens_users[x] > tokens_users[y]; });
+      const std::size_t dec = std::max<std::size_t>(1, order.size() / 10);
+      double top_tok = 0.0, top_out = 0.0;
+      for (std::size_t k = 0; k < dec; ++k) {
+        top_tok += tokens_users[order[k]];
+        top_out += output_users[order[k]];
+      }
+      const double med_tok = engine::quantile(tokens_users, 0.5);
+      const double med_out = engine::quantile(output_users, 0.5);
+      F[f_top10_vs_median_tokens] = med_tok > 0 ? top_tok / dec / med_tok : kNaN;
+      F[f_top10_vs_median_output] = med_out > 0 ? top_out / dec / med_out : kNaN;
+    }
+  }
+  if (lb >= 0) {
+    // Know-how stays: gaming in the week after the leaderboard ends against the week before.
+    const int end = schemes[lb].spec->window.end_day;
+    if (end >= 7 && end + 7 <= days) {
+      double before = 0.0, after = 0.0;
+      for (int t = end - 7; t < end; ++t) before += lb_gaming_daily[t];
+      for (int t = end; t < end + 7; ++t) after += lb_gaming_daily[t];
+      F[f_gaming_after_vs_before] = before > 0 ? after / before : kNaN;
+    }
+  }
+  F[f_loops_started] = static_cast<double>(loops_started);
+  F[f_longest_loop_days] = longest_loop;
+
+  out.alerts = governor.alerts();
+  if (keep_people) {
+    for (const auto& c : s.cohorts) P.cohort_names.push_back(c.name);
+    P.cohort = cohort_of;
+    P.team = team_of;
+    const double wd = std::max(1.0, days * workday_share);
+    P.effort_real.resize(N);
+    P.effort_usage_gaming.resize(N);
+    P.effort_kpi_gaming.resize(N);
+    P.spend_usd.resize(N);
+    P.rewarded_metric.resize(N);
+    for (std::size_t i = 0; i < N; ++i) {
+      P.effort_real[i] = e_sum[3 * i] / wd;
+      P.effort_usage_gaming[i] = e_sum[3 * i + 1] / wd;
+      P.effort_kpi_gaming[i] = e_sum[3 * i + 2] / wd;
+      P.spend_usd[i] = spend_person[i] / 1e6;
+      double tokens = 0.0;
+      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+      P.rewarded_metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
+                                 ? prs_person[i] : tokens;
+    }
+    P.tokens = std::move(tok_person);
+    P.value_usd = std::move(value_person);
+    P.pull_requests = std::move(prs_person);
+    P.commits = std::move(commits_person);
+    P.edits_accepted = std::move(acc_person);
+    P.edits_rejected = std::move(rej_person);
+    P.active_days = std::move(active_days);
+    P.capped_days = std::move(capped_days);
+    P.aware = std::move(aware);
+    out.people = std::move(P);
+  }
+  return out;
+}
+
+}  // namespace goodhart::sim
