@@ -375,6 +375,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
 
   const std::size_t n_chunks = (N + kChunk - 1) / kChunk;
   std::vector<Accum> acc(n_chunks);
+  // Events are buffered per chunk and emitted in chunk order, so the file is deterministic.
+  std::vector<std::vector<engine::UsageRecord>> events(on_event ? n_chunks : 0);
   std::vector<double> team_aware_share(n_teams, 0.0);
   MicroUsd cumulative = 0;
   MicroUsd blocked_total = 0;
@@ -663,14 +665,17 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           rec.outcomes.lines_added = static_cast<std::int64_t>(std::llround(kept * n_tasks * oc.lines_per_task));
           rec.outcomes.sessions = active ? 1 : 0;
           rec.gaming_tokens_truth = tk[4];
-#pragma omp critical(goodhart_events)
-          on_event(rec);
+          events[ch].push_back(std::move(rec));
         }
       }
       acc[ch] = a;
     }
 
     // ---- Reduce in chunk order (deterministic), then the governor's day. ----
+    for (auto& chunk : events) {
+      for (const auto& rec : chunk) on_event(rec);
+      chunk.clear();
+    }
     Accum day{};
     for (const Accum& a : acc) {
       for (int p = 0; p < kPurposes; ++p) {

@@ -20,8 +20,8 @@ struct RunOptions {
   std::optional<int> replicates;       // default: the scenario's monte_carlo.replicates
   std::optional<std::uint64_t> seed;   // default: the scenario's monte_carlo.seed
   int threads = 1;
-  // Called from the running thread with (employee-days done, employee-days total).
-  std::function<void(double, double)> progress;
+  // Incremented by employee-days as they are simulated (a display thread may poll it).
+  std::atomic<std::int64_t>* progress = nullptr;
   // When set, per-employee-day usage of replicate 0 is passed here (canonical record).
   std::function<void(const std::string& variant, const engine::UsageRecord&)> on_event;
 };
@@ -67,6 +67,7 @@ struct RunResult {
   std::int64_t employees = 0;        // headcount
   std::int64_t licensed = 0;         // simulated seats
   int days = 0;
+  engine::Date start;
   double elapsed_seconds = 0.0;
   std::vector<VariantResult> variants;
   std::int64_t employee_days() const { return employees * days; }

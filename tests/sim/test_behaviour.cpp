@@ -1,0 +1,127 @@
+// Validation of the incentive primitives against MODEL.md section 9.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <random>
+
+#include "goodhart/sim/behaviour.hpp"
+#include "goodhart/sim/rng.hpp"
+
+using namespace goodhart::sim;
+
+namespace {
+
+// Independent solver: projected gradient ascent on the same concave objective.
+Effort projected_gradient(const Effort& e0, const CostMatrix& c, const Effort& g,
+                          std::array<bool, 3> allowed) {
+  Effort e = Effort::Zero();
+  const double step = 1.0 / c.eigenvalues().real().maxCoeff();
+  for (int it = 0; it < 200000; ++it) {
+    Effort grad = g - c * (e - e0);
+    e += step * grad;
+    for (int k = 0; k < 3; ++k) e(k) = allowed[k] ? std::max(e(k), 0.0) : 0.0;
+  }
+  return e;
+}
+
+CostMatrix spd(double a, double b, double c, double ab, double ac, double bc) {
+  CostMatrix m;
+  m << a, ab, ac, ab, b, bc, ac, bc, c;
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("linear scheme: interior solution is Holmstrom-Milgrom e0 + C^-1 M'w") {
+  const CostMatrix c = spd(4, 1, 2, 0.5, 0.5, 0.0);
+  const Effort e0(1, 0, 0);
+  const Effort g(0.4, 0.3, 0.2);
+  const Effort expected = e0 + c.inverse() * g;
+  REQUIRE((expected.array() > 0).all());
+  const Effort e = best_response_linear(e0, c, g);
+  CHECK((e - expected).norm() < 1e-12);
+}
+
+TEST_CASE("linear scheme: corner solutions are the exact KKT point, not clipping") {
+  // Substitution: gaming is rewarded, real work is not, so real work is crowded out.
+  const CostMatrix c = spd(1, 1, 1, 0.9, 0.0, 0.0);
+  const Effort e0(0.2, 0, 0);
+  const Effort g(0.0, 2.0, -0.5);
+  const Effort unconstrained = e0 + c.inverse() * g;
+  REQUIRE(unconstrained(0) < 0);  // the unconstrained answer is infeasible
+  const Effort e = best_response_linear(e0, c, g);
+  const Effort ref = projected_gradient(e0, c, g, {true, true, true});
+  CHECK((e - ref).norm() < 1e-9);
+  CHECK(e(0) == 0.0);
+  // Clipping the unconstrained answer would be wrong here.
+  const Effort clipped = unconstrained.cwiseMax(0.0);
+  CHECK((clipped - e).norm() > 1e-3);
+}
+
+TEST_CASE("linear scheme: random problems agree with an independent solver") {
+  std::mt19937_64 gen(7);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    Eigen::Matrix3d a;
+    for (int i = 0; i < 9; ++i) a(i / 3, i % 3) = u(gen);
+    const CostMatrix c = a * a.transpose() + 0.3 * Eigen::Matrix3d::Identity();
+    const Effort e0(std::abs(u(gen)), std::abs(u(gen)) * 0.2, 0.0);
+    const Effort g(u(gen), u(gen), u(gen));
+    const std::array<bool, 3> allowed{true, trial % 3 != 0, trial % 5 != 0};
+    const Effort e = best_response_linear(e0, c, g, allowed);
+    const Effort ref = projected_gradient(e0, c, g, allowed);
+    INFO("trial " << trial);
+    CHECK((e - ref).norm() < 1e-6);
+  }
+}
+
+TEST_CASE("people without know-how cannot game") {
+  const CostMatrix c = spd(2, 1, 1, 0.2, 0.1, 0.0);
+  const Effort e = best_response_linear(Effort(1, 0, 0), c, Effort(0, 5, 5), {true, false, false});
+  CHECK(e(1) == 0.0);
+  CHECK(e(2) == 0.0);
+}
+
+TEST_CASE("tournament best response: give up far below the cutoff, effort near it") {
+  const double p = 1.0, sigma = 1.0, c = 1.0;
+  CHECK(tournament_best_response(p, sigma, 50.0, c) == 0.0);  // hopeless: give up
+  const double near = tournament_best_response(p, sigma, 0.5, c);
+  CHECK(near > 0.0);
+  // First-order condition at an interior optimum.
+  CHECK(p * normal_pdf((near - 0.5) / sigma) / sigma == Approx(c * near).epsilon(1e-6));
+}
+
+TEST_CASE("homogeneous leaderboard settles on the Lazear-Rosen equilibrium") {
+  // Everyone identical; the metric is gaming effort plus N(0, sigma^2) noise; the top share q
+  // wins the prize. People forecast the cutoff from the last published board.
+  const double prize = 1.0, sigma = 1.0, c = 1.0, q = 0.1;
+  const int n = 200000;
+  const CostMatrix cost = spd(1e6, c, 1e6, 0, 0, 0);
+  const Effort e0 = Effort::Zero();
+  const Effort a(0, 1, 0);
+  std::vector<double> noise(n), metric(n);
+  double cutoff = 0.0;  // nobody has played yet
+  double effort = 0.0;
+  for (int period = 0; period < 40; ++period) {
+    effort = leaderboard_best_response(e0, cost, Effort::Zero(), a, {false, true, false}, 0.0, 1.0,
+                                       cutoff, sigma, prize)
+                 .effort(1);
+    for (int i = 0; i < n; ++i) {
+      Draws r(12345, Stream::leaderboard, static_cast<std::uint32_t>(i),
+              static_cast<std::uint32_t>(period));
+      metric[i] = effort + sigma * r.normal();
+    }
+    const std::size_t k = static_cast<std::size_t>(q * n);
+    std::nth_element(metric.begin(), metric.begin() + (k - 1), metric.end(), std::greater<>());
+    cutoff = metric[k - 1];
+  }
+  const double theory = tournament_equilibrium_effort(prize, q, c, sigma);
+  CHECK(theory == Approx(0.17550).epsilon(1e-3));
+  // Monte Carlo tolerance: the cutoff's sampling error at n = 200000 is about 0.004 sigma.
+  CHECK(effort == Approx(theory).epsilon(0.02));
+}
+
+TEST_CASE("normal quantile inverts the normal CDF") {
+  for (double p : {1e-6, 0.01, 0.1, 0.5, 0.9, 0.975, 1 - 1e-6})
+    CHECK(normal_cdf(normal_quantile(p)) == Approx(p).epsilon(1e-9));
+}
