@@ -67,10 +67,12 @@ void Governor::begin_day(int day_index) {
       std::fill(team_cap_fired_.begin(), team_cap_fired_.end(), 0);
       std::fill(team_budget_fired_.begin(), team_budget_fired_.end(), 0);
       org_month_ = 0;
+      month_start_day_ = day_index;
       org_month_cap_fired_ = org_month_budget_fired_ = 0;
     }
     if (date.year() != date_.year()) {
       org_year_ = 0;
+      year_start_day_ = day_index;
       org_year_cap_fired_ = org_year_budget_fired_ = 0;
     }
   }
@@ -160,7 +162,14 @@ void Governor::fire(AlertScope scope, int id, BudgetKind kind, BudgetPeriod peri
       ++seat_alerts_;
       if (!record_seat_alerts) continue;
     }
-    alerts_.push_back(AlertEvent{day_, date_, scope, id, kind, period, thr, lim});
+    AlertEvent ev{day_, date_, scope, id, kind, period, thr, lim, -1};
+    if (scope == AlertScope::org) {
+      const int start = period == BudgetPeriod::year ? year_start_day_ : month_start_day_;
+      const double burn = static_cast<double>(after) / (day_ - start + 1);
+      ev.forecast_exhausted_day =
+          after >= lim ? day_ : day_ + static_cast<int>(std::ceil((lim - after) / burn));
+    }
+    alerts_.push_back(ev);
   }
 }
 

@@ -146,7 +146,10 @@ nlohmann::json summary_json(const RunResult& run, const std::vector<TargetCheck>
                           {"scope", scope[static_cast<int>(a.scope)]}, {"id", a.id},
                           {"kind", kind[static_cast<int>(a.kind)]},
                           {"period", period[static_cast<int>(a.period)]},
-                          {"threshold", a.threshold}, {"limit_usd", a.limit_micro_usd / 1e6}});
+                          {"threshold", a.threshold}, {"limit_usd", a.limit_micro_usd / 1e6},
+                          {"forecast_exhausted_day", a.forecast_exhausted_day >= 0
+                                                         ? nlohmann::json(a.forecast_exhausted_day)
+                                                         : nlohmann::json(nullptr)}});
       }
       jv["alerts_replicate_0"] = alerts;
       nlohmann::json cut = nlohmann::json::array();

@@ -43,6 +43,7 @@ enum Fig : int {
   f_adoption_weekly_min, f_aware_share_final, f_spend_per_person_month_usd,
   f_spend_per_active_day_usd, f_p90_person_spend_per_active_day_usd, f_top10_vs_median_tokens,
   f_top10_vs_median_output, f_gaming_after_vs_before, f_loops_started, f_longest_loop_days,
+  f_selected_value_ratio, f_selected_value_ratio_predicted,
   f_count
 };
 
@@ -69,7 +70,8 @@ const std::vector<std::string>& figure_names() {
       "top_user_tokens", "top_user_spend_usd", "adoption_weekly_mean", "adoption_weekly_min",
       "aware_share_final", "spend_per_person_month_usd", "spend_per_active_day_usd",
       "p90_person_spend_per_active_day_usd", "top10_vs_median_tokens", "top10_vs_median_output",
-      "gaming_after_vs_before", "loops_started", "longest_loop_days"};
+      "gaming_after_vs_before", "loops_started", "longest_loop_days", "selected_value_ratio",
+      "selected_value_ratio_predicted"};
   return names;
 }
 
@@ -379,6 +381,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   std::vector<std::vector<engine::UsageRecord>> events(on_event ? n_chunks : 0);
   std::vector<double> team_aware_share(n_teams, 0.0);
   MicroUsd cumulative = 0;
+  std::array<MicroUsd, kPurposes> ledger_purpose{};
   MicroUsd blocked_total = 0;
   double value_lost_total = 0.0;
   std::int64_t loops_started = 0;
@@ -585,6 +588,17 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
             a.blocked += before - cost[p];
             requested += cost[p];
           }
+          // Rounding each purpose's cost may leave the sum a micro-dollar over what was
+          // allowed; trim the largest purpose until nothing beyond the allowance is billed.
+          while (requested > d.allowed) {
+            const int big = static_cast<int>(std::max_element(tk.begin(), tk.end()) - tk.begin());
+            if (tk[big] == 0) break;
+            tk[big] -= std::max<std::uint64_t>(1, tk[big] / 1'000'000);
+            const MicroUsd before = cost[big];
+            cost[big] = tk[big] ? price_tokens(cr, price, tk[big], nullptr) : 0;
+            a.blocked += before - cost[big];
+            requested -= before - cost[big];
+          }
           a.value_lost += value * (1.0 - kept);
           value *= kept;
           if (d.capped || d.stop_agents) loop_on[i] = 0;  // the gateway rejects the loop's calls
@@ -690,7 +704,10 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     }
     const engine::DayReport rep = governor.end_day();
     MicroUsd spend_day = 0;
-    for (int p = 0; p < kPurposes; ++p) spend_day += day.spend[p];
+    for (int p = 0; p < kPurposes; ++p) {
+      spend_day += day.spend[p];
+      ledger_purpose[p] += day.spend[p];
+    }
     cumulative += spend_day;
     blocked_total += day.blocked;
     value_lost_total += day.value_lost;
@@ -746,13 +763,14 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   std::array<double, kPurposes> tokens_p{};
   for (int t = 0; t < days; ++t)
     for (int p = 0; p < kPurposes; ++p) tokens_p[p] += out.daily[d_tokens_productive + p][t];
-  for (std::size_t i = 0; i < N; ++i) spend_total += spend_person[i];
-  {
-    // Purpose totals from the exact daily ledger (micro-dollars), not from rounded doubles.
-    for (int t = 0; t < days; ++t)
-      for (int p = 0; p < kPurposes; ++p)
-        spend_p[p] += static_cast<MicroUsd>(std::llround(out.daily[d_spend_productive_usd + p][t] * 1e6));
+  out.spend_micro_by_cohort.assign(cohorts.size(), 0);
+  for (std::size_t i = 0; i < N; ++i) {
+    spend_total += spend_person[i];
+    out.spend_micro_by_cohort[cohort_of[i]] += spend_person[i];
   }
+  spend_p = ledger_purpose;
+  out.spend_micro_by_purpose = ledger_purpose;
+  out.spend_micro_total = spend_total;
   F[f_spend_usd] = spend_total / 1e6;
   double tokens_total = 0.0;
   for (int p = 0; p < kPurposes; ++p) {
@@ -776,6 +794,26 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                       : tokens;
     }
     F[f_goodhart_gap_rank] = engine::spearman(metric, value_person).value_or(kNaN);
+    // Regressional Goodhart: the top decile by the metric against the population, observed
+    // and as the population's least-squares line of value on metric predicts.
+    if (N >= 10) {
+      std::vector<std::size_t> order(N);
+      std::iota(order.begin(), order.end(), 0);
+      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return metric[x] > metric[y]; });
+      const std::size_t k = N / 10;
+      double sel_v = 0.0, sel_m = 0.0;
+      for (std::size_t j = 0; j < k; ++j) {
+        sel_v += value_person[order[j]];
+        sel_m += metric[order[j]];
+      }
+      sel_v /= k;
+      sel_m /= k;
+      const double mean_v = engine::mean(value_person);
+      if (const auto line = engine::fit_line(metric, value_person); line && mean_v != 0.0) {
+        F[f_selected_value_ratio] = sel_v / mean_v;
+        F[f_selected_value_ratio_predicted] = (line->intercept + line->slope * sel_m) / mean_v;
+      }
+    }
     // What a tokens-as-value dashboard would claim, minus the value delivered.
     const double useful = tokens_p[0] + tokens_p[2];
     F[f_goodhart_gap_usd] = useful > 0 ? tokens_total * (value_total / useful) - value_total : 0.0;
@@ -856,7 +894,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   if (lb >= 0) {
     // Know-how stays: gaming in the week after the leaderboard ends against the week before.
     const int end = schemes[lb].spec->window.end_day;
-    if (end >= 7 && end + 7 <= days) {
+    if (end >= 7 && end <= days - 7) {
       double before = 0.0, after = 0.0;
       for (int t = end - 7; t < end; ++t) before += lb_gaming_daily[t];
       for (int t = end; t < end + 7; ++t) after += lb_gaming_daily[t];

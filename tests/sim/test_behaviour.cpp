@@ -42,7 +42,7 @@ TEST_CASE("linear scheme: interior solution is Holmstrom-Milgrom e0 + C^-1 M'w")
   CHECK((e - expected).norm() < 1e-12);
 }
 
-TEST_CASE("linear scheme: corner solutions are the exact KKT point, not clipping") {
+TEST_CASE("linear scheme: corner solutions are the exact KKT point; not clipping") {
   // Substitution: gaming is rewarded, real work is not, so real work is crowded out.
   const CostMatrix c = spd(1, 1, 1, 0.9, 0.0, 0.0);
   const Effort e0(0.2, 0, 0);
@@ -82,7 +82,7 @@ TEST_CASE("people without know-how cannot game") {
   CHECK(e(2) == 0.0);
 }
 
-TEST_CASE("tournament best response: give up far below the cutoff, effort near it") {
+TEST_CASE("tournament best response: give up far below the cutoff; effort near it") {
   const double p = 1.0, sigma = 1.0, c = 1.0;
   CHECK(tournament_best_response(p, sigma, 50.0, c) == 0.0);  // hopeless: give up
   const double near = tournament_best_response(p, sigma, 0.5, c);

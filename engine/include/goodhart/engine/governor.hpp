@@ -25,6 +25,9 @@ struct AlertEvent {
   BudgetPeriod period = BudgetPeriod::month;
   double threshold = 0.0;  // share of the limit reached
   MicroUsd limit_micro_usd = 0;
+  // Organisation alerts: the day index on which the limit will be reached at the average
+  // burn rate of the period so far (-1 for seat and team alerts).
+  int forecast_exhausted_day = -1;
 };
 
 // What the governor decides for one person's requested spend on one day.
@@ -105,6 +108,7 @@ class Governor {
   std::vector<std::uint32_t> team_cap_fired_, team_budget_fired_;
   std::vector<std::uint8_t> team_blocked_;
   MicroUsd org_month_ = 0, org_year_ = 0, org_total_ = 0;
+  int month_start_day_ = 0, year_start_day_ = 0;
   std::uint32_t org_month_cap_fired_ = 0, org_year_cap_fired_ = 0;
   std::uint32_t org_month_budget_fired_ = 0, org_year_budget_fired_ = 0;
   bool org_blocked_ = false;

@@ -49,6 +49,11 @@ struct ReplicateResult {
   People people;                              // kept for replicate 0 only
   std::vector<engine::AlertEvent> alerts;     // org and team alerts
   std::vector<double> leaderboard_cutoffs;    // each publication, in metric units
+  // The exact ledger (micro-dollars): by purpose from the daily ledger, by cohort and in
+  // total from per-person sums. Conservation tests compare them.
+  std::array<engine::MicroUsd, engine::kPurposes> spend_micro_by_purpose{};
+  std::vector<engine::MicroUsd> spend_micro_by_cohort;
+  engine::MicroUsd spend_micro_total = 0;
 };
 
 struct VariantResult {

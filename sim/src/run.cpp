@@ -1,0 +1,88 @@
+#include "goodhart/sim/run.hpp"
+
+#include <chrono>
+
+namespace goodhart::sim {
+
+namespace {
+
+struct Planned {
+  std::string name, description;
+  Scenario scenario;
+};
+
+std::vector<Planned> plan(const ScenarioDocument& doc, const std::vector<std::string>& names) {
+  std::vector<std::string> wanted = names;
+  if (wanted.empty()) {
+    wanted.push_back("base");
+    for (const auto& v : doc.variant_names()) wanted.push_back(v);
+  }
+  const Scenario base = doc.build();
+  std::vector<Planned> out;
+  for (const auto& name : wanted) {
+    if (name == "base") {
+      out.push_back({"base", "the scenario as written", base});
+      continue;
+    }
+    Planned p{name, "", doc.with_variant(name).build()};
+    for (const auto& v : base.variants)
+      if (v.name == name) p.description = v.description;
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+int replicates_of(const Scenario& s, const RunOptions& o) {
+  return o.replicates.value_or(s.monte_carlo.replicates);
+}
+
+}  // namespace
+
+std::int64_t planned_employee_days(const ScenarioDocument& doc,
+                                   const std::vector<std::string>& variants,
+                                   const RunOptions& options) {
+  std::int64_t total = 0;
+  for (const auto& p : plan(doc, variants))
+    total += p.scenario.employees() * p.scenario.horizon.days * replicates_of(p.scenario, options);
+  return total;
+}
+
+RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::string>& variants,
+                       const RunOptions& options) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::vector<Planned> planned = plan(doc, variants);
+  const Scenario& base = planned.front().scenario;
+  RunResult run;
+  run.scenario_file = doc.file();
+  run.scenario_name = base.meta.name;
+  run.seed = options.seed.value_or(base.monte_carlo.seed);
+  run.replicates = replicates_of(base, options);
+  run.threads = std::max(1, options.threads);
+  run.employees = base.employees();
+  run.days = base.horizon.days;
+  run.start = base.horizon.start;
+  for (const auto& c : base.cohorts)
+    run.licensed += static_cast<std::int64_t>(std::llround(c.headcount * c.seat_share));
+
+  for (const Planned& p : planned) {
+    VariantResult vr;
+    vr.name = p.name;
+    vr.description = p.description;
+    vr.figure_names = figure_names();
+    vr.replicates.resize(run.replicates);
+    // Same seed for every variant: common random numbers, so differences are policy.
+    for (int r = 0; r < run.replicates; ++r) {
+      std::function<void(const engine::UsageRecord&)> sink;
+      if (r == 0 && options.on_event)
+        sink = [&](const engine::UsageRecord& rec) { options.on_event(p.name, rec); };
+      vr.replicates[r] = simulate_replicate(p.scenario, run.seed, r, run.threads, r == 0, sink,
+                                            options.progress);
+    }
+    run.variants.push_back(std::move(vr));
+  }
+  run.elapsed_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return run;
+}
+
+}  // namespace goodhart::sim

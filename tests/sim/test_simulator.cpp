@@ -1,0 +1,183 @@
+// The simulator's promises: exact money conservation, caps never billed, the same numbers
+// for any thread count, common random numbers across variants, and regression to the mean.
+#include <catch2/catch.hpp>
+
+#include <map>
+#include <numeric>
+
+#include "goodhart/sim/run.hpp"
+#include "goodhart/sim/scenario_loader.hpp"
+#include "goodhart/sim/simulator.hpp"
+
+using namespace goodhart;
+using namespace goodhart::sim;
+
+namespace {
+
+const std::string kPricing = std::string(GOODHART_SOURCE_DIR) + "/scenarios/pricing/2026-08.yaml";
+
+std::string scenario_yaml(const std::string& extra_cohort = "", const std::string& rest = "") {
+  return R"(
+meta: {name: test}
+horizon: {start: 2026-03-02, days: 21}
+pricing: {catalog: )" + kPricing + R"(}
+monte_carlo: {replicates: 2, seed: 99}
+cohorts:
+  - name: devs
+    headcount: 3000
+    team_size: 6
+    model: claude-sonnet-4-6
+    active_day_prob: 0.7
+    agents:
+      per_person_mean: 1.0
+      tokens_per_agent_day: {median: 2000000, sigma: 1.0}
+      value_per_mtok_usd: 2.0
+      loop_hazard_per_day: 0.01
+      loop_tokens_per_hour: 1000000
+      notice_delay_work_hours: 30
+)" + extra_cohort + R"(
+behaviour:
+  gaming_tokens_per_unit: 10000000
+  know_how: {seed_share: 0.2, base_hazard: 0.01, spread_hazard: 0.2}
+incentives:
+  - {name: board, kind: leaderboard, metric: tokens, top_share: 0.05, prize: 3, window_days: 7, publish_every_days: 7}
+)" + rest;
+}
+
+ReplicateResult one(const std::string& yaml, int threads, int replicate = 0,
+                    const std::function<void(const engine::UsageRecord&)>& sink = {}) {
+  const Scenario s = ScenarioDocument::from_string(yaml, "test.yaml").build();
+  return simulate_replicate(s, s.monte_carlo.seed, replicate, threads, true, sink, nullptr);
+}
+
+double fig(const ReplicateResult& r, const std::string& name) {
+  const auto& names = figure_names();
+  const auto it = std::find(names.begin(), names.end(), name);
+  REQUIRE(it != names.end());
+  return r.figures[static_cast<std::size_t>(it - names.begin())];
+}
+
+}  // namespace
+
+TEST_CASE("money is conserved exactly: purposes; cohorts; people and events agree") {
+  const std::string extra = R"(
+  - name: support
+    headcount: 1000
+    model: claude-haiku-4-5
+)";
+  engine::MicroUsd events_total = 0;
+  std::map<std::string, engine::MicroUsd> by_model;
+  const ReplicateResult r = one(scenario_yaml(extra), 2, 0, [&](const engine::UsageRecord& rec) {
+    events_total += *rec.cost;
+    by_model[rec.model] += *rec.cost;
+  });
+  const engine::MicroUsd by_purpose = std::accumulate(
+      r.spend_micro_by_purpose.begin(), r.spend_micro_by_purpose.end(), engine::MicroUsd{0});
+  const engine::MicroUsd by_cohort = std::accumulate(
+      r.spend_micro_by_cohort.begin(), r.spend_micro_by_cohort.end(), engine::MicroUsd{0});
+  REQUIRE(r.spend_micro_total > 0);
+  CHECK(by_purpose == r.spend_micro_total);
+  CHECK(by_cohort == r.spend_micro_total);
+  CHECK(events_total == r.spend_micro_total);
+  CHECK(by_model.size() == 2);
+  CHECK(by_model["claude-haiku-4-5"] == r.spend_micro_by_cohort[1]);
+  // Every purpose occurs in this scenario.
+  for (auto p : r.spend_micro_by_purpose) CHECK(p > 0);
+}
+
+TEST_CASE("nothing a cap blocked is billed") {
+  const std::string gov = R"(
+governance:
+  caps: {per_seat_day_usd: 40, per_seat_month_usd: 400}
+)";
+  std::map<std::string, engine::MicroUsd> month;
+  engine::MicroUsd max_day = 0;
+  const ReplicateResult r = one(scenario_yaml("", gov), 1, 0, [&](const engine::UsageRecord& rec) {
+    max_day = std::max(max_day, *rec.cost);
+    month[rec.person + rec.day.iso().substr(0, 7)] += *rec.cost;
+  });
+  CHECK(max_day <= 40'000'000);
+  for (const auto& [k, v] : month) CHECK(v <= 400'000'000);
+  CHECK(fig(r, "spend_blocked_usd") > 0.0);
+  CHECK(fig(r, "people_capped") > 0.0);
+  CHECK(fig(r, "value_lost_usd") > 0.0);
+}
+
+TEST_CASE("same numbers for any thread count") {
+  const ReplicateResult a = one(scenario_yaml(), 1, 1);
+  const ReplicateResult b = one(scenario_yaml(), 2, 1);
+  REQUIRE(a.figures.size() == b.figures.size());
+  for (std::size_t k = 0; k < a.figures.size(); ++k) {
+    INFO(figure_names()[k]);
+    if (std::isnan(a.figures[k])) CHECK(std::isnan(b.figures[k]));
+    else CHECK(a.figures[k] == b.figures[k]);
+  }
+  CHECK(a.spend_micro_total == b.spend_micro_total);
+  CHECK(a.leaderboard_cutoffs == b.leaderboard_cutoffs);
+  for (std::size_t m = 0; m < a.daily.size(); ++m)
+    for (std::size_t t = 0; t < a.daily[m].size(); ++t)
+      if (!std::isnan(a.daily[m][t])) CHECK(a.daily[m][t] == b.daily[m][t]);
+}
+
+TEST_CASE("replicates differ; and a variant differs only by its policy") {
+  const ReplicateResult r0 = one(scenario_yaml(), 1, 0);
+  const ReplicateResult r1 = one(scenario_yaml(), 1, 1);
+  CHECK(r0.spend_micro_total != r1.spend_micro_total);
+  // Common random numbers: a policy that never binds leaves every number unchanged.
+  const std::string loose = "governance:\n  caps: {per_seat_month_usd: 100000000}\n";
+  const ReplicateResult same = one(scenario_yaml("", loose), 1, 0);
+  CHECK(same.spend_micro_total == r0.spend_micro_total);
+}
+
+TEST_CASE("stopping agents on anomalies cuts loop spend") {
+  const std::string stop = R"(
+governance:
+  anomaly: {enabled: true, action: stop_agents, warmup_days: 3, min_usd: 5}
+)";
+  const ReplicateResult base = one(scenario_yaml(), 2);
+  const ReplicateResult guarded = one(scenario_yaml("", stop), 2);
+  CHECK(fig(base, "loops_started") > 0);
+  CHECK(fig(base, "longest_loop_days") > 1.0);  // a slow-to-notice loop outlives a day
+  CHECK(fig(guarded, "spend_loop_usd") < 0.8 * fig(base, "spend_loop_usd"));
+  CHECK(fig(guarded, "anomaly_days") > 0);
+}
+
+TEST_CASE("the leaderboard is an arms race while people learn the trick") {
+  const ReplicateResult r = one(scenario_yaml(), 2);
+  REQUIRE(r.leaderboard_cutoffs.size() == 2);  // published on days 7 and 14
+  CHECK(r.leaderboard_cutoffs[1] > r.leaderboard_cutoffs[0]);
+  CHECK(fig(r, "spend_gaming_usd") > 0.0);
+}
+
+TEST_CASE("selecting the top decile by a noisy metric shrinks as regression predicts") {
+  // Equal task rates and values: true value is proportional to tasks, and pull requests are a
+  // Poisson thinning of tasks, so E[value | PRs] is exactly linear and the least-squares line
+  // predicts the selected group's mean value.
+  const std::string yaml = R"(
+meta: {name: regression}
+horizon: {start: 2026-03-02, days: 28}
+pricing: {catalog: )" + kPricing + R"(}
+monte_carlo: {replicates: 1, seed: 5}
+cohorts:
+  - name: devs
+    headcount: 40000
+    model: claude-sonnet-4-6
+    active_day_prob: 1.0
+    tasks_per_day: {median: 2.0, sigma: 0.0}
+    value_per_task_usd: {median: 50, sigma: 0.0}
+    outcomes: {prs_per_task: 0.3}
+incentives:
+  - {name: prs, kind: outcome_kpi, metric: outcomes, weight: 0.0}
+)";
+  const ReplicateResult r = one(yaml, 2);
+  const double observed = fig(r, "selected_value_ratio");
+  const double predicted = fig(r, "selected_value_ratio_predicted");
+  // What the metric alone suggests: the top decile's own metric over the mean metric.
+  std::vector<double> m = r.people.rewarded_metric;
+  const double mean_m = std::accumulate(m.begin(), m.end(), 0.0) / m.size();
+  std::sort(m.begin(), m.end(), std::greater<>());
+  const double top_m = std::accumulate(m.begin(), m.begin() + m.size() / 10, 0.0) / (m.size() / 10);
+  CHECK(observed > 1.0);                    // the selected are better than average ...
+  CHECK(observed - 1.0 < 0.5 * (top_m / mean_m - 1.0));  // ... by far less than the metric says
+  CHECK(observed == Approx(predicted).epsilon(0.01));
+}
