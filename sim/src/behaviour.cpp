@@ -1,6 +1,7 @@
 #include "goodhart/sim/behaviour.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -62,13 +63,14 @@ Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort&
         for (int k = 0; k < 3; ++k)
           if (free & (1 << k)) idx[n++] = k;
         if (n > 0) {
-          Eigen::MatrixXd cff(n, n);
-          Eigen::VectorXd rhs(n);
+          // Fixed maximum sizes: no heap allocation in a solver called per person.
+          Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 3, 3> cff(n, n);
+          Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 3, 1> rhs(n);
           for (int i = 0; i < n; ++i) {
             rhs(i) = g(idx[i]) + ce0(idx[i]);
             for (int j = 0; j < n; ++j) cff(i, j) = c(idx[i], idx[j]);
           }
-          const Eigen::VectorXd ef = cff.ldlt().solve(rhs);
+          const Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 3, 1> ef = cff.ldlt().solve(rhs);
           for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
         }
         bool ok = (e.array() >= -tol).all();
@@ -98,19 +100,26 @@ double tournament_best_response(double prize, double sigma, double gap, double c
   auto df = [&](double d) { return prize * normal_pdf((d - gap) / sigma) / sigma - cost * d; };
   // Beyond d_max the marginal prize can no longer pay the marginal cost.
   const double d_max = prize * normal_pdf(0.0) / (sigma * cost);
-  std::vector<double> grid;
-  grid.reserve(300);
-  for (int i = 0; i <= 128; ++i) grid.push_back(d_max * i / 128.0);
-  for (int k = -48; k <= 48; ++k) {
-    const double d = gap + sigma * k / 8.0;
-    if (d > 0.0 && d < d_max) grid.push_back(d);
+  // f' is a Gaussian bump minus a line: at most three roots, all within the bump's reach or
+  // where the line crosses its tails. A coarse uniform grid plus a fine one over the bump
+  // brackets every sign change.
+  std::array<double, 64> grid;
+  std::size_t m = 0;
+  for (int i = 0; i <= 24; ++i) grid[m++] = d_max * i / 24.0;
+  for (int k = -19; k <= 19; ++k) {
+    const double d = gap + sigma * k / 4.0;
+    if (d > 0.0 && d < d_max) grid[m++] = d;
   }
-  std::sort(grid.begin(), grid.end());
+  std::sort(grid.begin(), grid.begin() + m);
   double best_d = 0.0, best_f = f(0.0);
-  for (std::size_t i = 1; i < grid.size(); ++i) {
+  double df_prev = df(grid[0]);
+  for (std::size_t i = 1; i < m; ++i) {
     double lo = grid[i - 1], hi = grid[i];
-    if (!(df(lo) > 0.0 && df(hi) <= 0.0)) continue;
-    for (int it = 0; it < 80; ++it) {
+    const double df_hi = df(hi);
+    const bool crossing = df_prev > 0.0 && df_hi <= 0.0;
+    df_prev = df_hi;
+    if (!crossing) continue;
+    for (int it = 0; it < 52; ++it) {
       const double mid = 0.5 * (lo + hi);
       (df(mid) > 0.0 ? lo : hi) = mid;
     }
@@ -159,8 +168,12 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       best_w = w;
     }
   }
-  // A coarse scan guards against active-set changes along the path.
-  for (int i = 1; i <= 32; ++i) {
+  // A coarse scan guards against active-set changes along the path; needed only when the
+  // set of efforts at zero differs between the start of the path and the chosen point.
+  const Effort e_best = effort_at(best_w);
+  bool same_set = true;
+  for (int k = 0; k < 3; ++k) same_set = same_set && ((e1(k) > 0.0) == (e_best(k) > 0.0));
+  for (int i = 1; i <= 32 && !same_set; ++i) {
     const double w = w_max * i / 32.0;
     const double u = utility(effort_at(w));
     if (u > best_u + 1e-12) {

@@ -316,6 +316,9 @@ SchemaNode behaviour_schema() {
                 "Value destroyed per million gaming tokens (others review the output).")
               .with_unit("USD per million tokens")
               .at_least(0),
+          share(field("effort_adjustment_per_day", &BehaviourSpec::effort_adjustment_per_day,
+                      "Share of the distance to the best response closed each day (1 = at "
+                      "once); below 1, gaming winds down gradually after a reward ends.")),
           engine::object(
               "know_how", &BehaviourSpec::know_how,
               "Only people who know a gaming tactic can use it; awareness spreads in teams.",

@@ -189,7 +189,11 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   std::vector<std::uint16_t> agents(N);
   std::vector<std::uint8_t> approved(N), aware(N), loop_on(N), week_active(N);
   std::vector<float> loop_remaining(N), loop_age(N), week_metric(N);
-  std::vector<float> e_real(N), e_gaming(N), e_kpi(N);
+  // Efforts in force, and the best response people are moving towards.
+  std::vector<float> e_real(N, static_cast<float>(bh.baseline[0])),
+      e_gaming(N, static_cast<float>(bh.baseline[1])), e_kpi(N, static_cast<float>(bh.baseline[2]));
+  std::vector<float> t_real(N), t_gaming(N), t_kpi(N);
+  const float adjust = static_cast<float>(bh.effort_adjustment_per_day);
   std::vector<std::int32_t> team_size_of;
   {
     std::int32_t team = 0;
@@ -345,9 +349,14 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     } else {
       e = best_response_linear(e0, C, g, allowed);
     }
-    e_real[i] = static_cast<float>(e(0));
-    e_gaming[i] = static_cast<float>(e(1));
-    e_kpi[i] = static_cast<float>(e(2));
+    t_real[i] = static_cast<float>(e(0));
+    t_gaming[i] = static_cast<float>(e(1));
+    t_kpi[i] = static_cast<float>(e(2));
+  };
+  auto adjust_effort = [&](std::size_t i) {
+    e_real[i] += adjust * (t_real[i] - e_real[i]);
+    e_gaming[i] += adjust * (t_gaming[i] - e_gaming[i]);
+    e_kpi[i] += adjust * (t_kpi[i] - e_kpi[i]);
   };
 
   // Expected window metric of everyone at current efforts: the forecast before the first
@@ -358,7 +367,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     for (std::size_t i = 0; i < N; ++i) {
       if (!sc.applies[cohort_of[i]]) continue;
       const bool sub = is_substituted(i, day);
-      const Effort e(e_real[i], e_gaming[i], e_kpi[i]);
+      const Effort e(t_real[i], t_gaming[i], t_kpi[i]);
       scores.push_back(metric_base(i, sc.spec->metric, sub) * sc.spec->window_days +
                        sc.spec->window_days * workday_share * metric_slope(i, sc.spec->metric, sub).dot(e));
     }
@@ -485,6 +494,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           }
         }
         if (redecide || became_aware) decide(i, t);
+        adjust_effort(i);
 
         const bool sub = is_substituted(i, t);
         const engine::ModelPrice& price = sub && cr.substitute ? *cr.substitute : *cr.price;

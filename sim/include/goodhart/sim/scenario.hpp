@@ -94,6 +94,9 @@ struct BehaviourSpec {
   double kpi_gaming_tokens_per_unit = 2.0e5;
   double kpi_gaming_outcomes_per_unit = 1.0;  // PRs added by one unit of KPI gaming
   double review_burden_usd_per_mtok = 0.0;    // negative value per million gaming tokens
+  // Share of the distance to the best response closed each day (1 = at once). Below 1,
+  // gaming set-ups (agents left churning) wind down gradually after a reward ends.
+  double effort_adjustment_per_day = 1.0;
   struct KnowHow {
     double seed_share = 0.05;      // aware at day 0
     double base_hazard = 0.002;    // per-day chance of discovering alone
