@@ -1,0 +1,117 @@
+// Statistics helpers: quantiles match numpy's default, mid-ranks, Spearman with ties against
+// published values and an independent pairwise computation, EWMA, line fits.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+#include "goodhart/engine/stats.hpp"
+
+using namespace goodhart::engine;
+using Catch::Detail::Approx;
+
+TEST_CASE("quantiles interpolate linearly between order statistics (numpy default)", "[stats]") {
+  const std::vector<double> x{4, 1, 3, 2};
+  CHECK(quantile(x, 0.0) == 1.0);
+  CHECK(quantile(x, 1.0) == 4.0);
+  CHECK(quantile(x, 0.25) == Approx(1.75));  // numpy.quantile([1,2,3,4], .25)
+  CHECK(quantile(x, 0.5) == Approx(2.5));
+  CHECK(median(std::vector<double>{5, 1, 3}) == 3.0);
+  const std::vector<double> ps{0.1, 0.9};
+  const auto q = quantiles(std::vector<double>{10, 20, 30, 40, 50}, ps);
+  CHECK(q[0] == Approx(14.0));
+  CHECK(q[1] == Approx(46.0));
+  CHECK(std::isnan(quantile(std::vector<double>{}, 0.5)));
+}
+
+TEST_CASE("average ranks share ties", "[stats]") {
+  const auto r = average_ranks(std::vector<double>{10, 20, 20, 5, 20});
+  CHECK(r == std::vector<double>{2, 4, 4, 1, 4});
+}
+
+TEST_CASE("spearman without ties equals 1 - 6 sum d^2 / (n (n^2 - 1))", "[stats]") {
+  const std::vector<double> x{1, 2, 3, 4, 5, 6, 7};
+  const std::vector<double> y{2, 1, 4, 3, 7, 5, 6};
+  double d2 = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) d2 += (x[i] - y[i]) * (x[i] - y[i]);  // already ranks
+  const double n = 7;
+  CHECK(*spearman(x, y) == Approx(1 - 6 * d2 / (n * (n * n - 1))));
+}
+
+TEST_CASE("spearman with ties matches scipy and a pairwise definition", "[stats]") {
+  // scipy.stats.spearmanr([1,2,3,4,5], [5,6,7,8,7]) = 0.8207826816681233
+  CHECK(*spearman(std::vector<double>{1, 2, 3, 4, 5}, std::vector<double>{5, 6, 7, 8, 7}) ==
+        Approx(0.8207826816681233).epsilon(1e-12));
+  // Independently: Pearson of mid-ranks computed by counting, not sorting.
+  const std::vector<double> x{3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+  const std::vector<double> y{2, 7, 1, 8, 2, 8, 1, 8, 2, 8};
+  auto midrank = [](const std::vector<double>& v, std::size_t i) {
+    double less = 0, equal = 0;
+    for (double w : v) {
+      less += w < v[i];
+      equal += w == v[i];
+    }
+    return less + (equal + 1) / 2;
+  };
+  std::vector<double> rx, ry;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    rx.push_back(midrank(x, i));
+    ry.push_back(midrank(y, i));
+  }
+  double mx = 0, my = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    mx += rx[i] / 10;
+    my += ry[i] / 10;
+  }
+  double sxy = 0, sxx = 0, syy = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    sxy += (rx[i] - mx) * (ry[i] - my);
+    sxx += (rx[i] - mx) * (rx[i] - mx);
+    syy += (ry[i] - my) * (ry[i] - my);
+  }
+  CHECK(*spearman(x, y) == Approx(sxy / std::sqrt(sxx * syy)).epsilon(1e-12));
+}
+
+TEST_CASE("correlations are undefined for constant or tiny samples", "[stats]") {
+  CHECK_FALSE(spearman(std::vector<double>{1, 1, 1}, std::vector<double>{1, 2, 3}));
+  CHECK_FALSE(pearson(std::vector<double>{1}, std::vector<double>{2}));
+  CHECK(*pearson(std::vector<double>{1, 2, 3}, std::vector<double>{6, 4, 2}) == Approx(-1.0));
+}
+
+TEST_CASE("line fit recovers an exact line", "[stats]") {
+  const auto f = fit_line(std::vector<double>{0, 1, 2, 3}, std::vector<double>{1, 3, 5, 7});
+  REQUIRE(f);
+  CHECK(f->slope == Approx(2.0));
+  CHECK(f->intercept == Approx(1.0));
+  CHECK_FALSE(fit_line(std::vector<double>{2, 2}, std::vector<double>{1, 3}));
+}
+
+TEST_CASE("EWMA: half-life halves the weight of an observation", "[stats]") {
+  const double a = Ewma::alpha_from_halflife(7);
+  CHECK(std::pow(1 - a, 7) == Approx(0.5));
+  Ewma e(a);
+  e.update(10);
+  CHECK(e.mean() == 10);
+  CHECK(e.variance() == 0);
+  e.update(20);
+  // Independent form: mean moves by alpha of the surprise, variance is (1-a)(a d^2).
+  CHECK(e.mean() == Approx(10 + a * 10));
+  CHECK(e.variance() == Approx((1 - a) * a * 100));
+  for (int i = 0; i < 500; ++i) e.update(3);
+  CHECK(e.mean() == Approx(3).margin(1e-9));
+  CHECK(e.sd() == Approx(0).margin(1e-6));
+}
+
+TEST_CASE("SplitMix64 is a fixed sequence", "[stats]") {
+  SplitMix64 r(1234567);
+  // Reference values of SplitMix64 seeded 1234567 (Vigna's splitmix64.c).
+  CHECK(r.next() == 6457827717110365317ULL);
+  CHECK(r.next() == 3203168211198807973ULL);
+  SplitMix64 s(1);
+  for (int i = 0; i < 1000; ++i) {
+    const auto v = s.below(7);
+    CHECK(v < 7);
+    const double u = s.uniform();
+    CHECK((u >= 0 && u < 1));
+  }
+}
