@@ -92,7 +92,7 @@ int cmd_run(int argc, char** argv) {
     const std::filesystem::path dir = vm["out"].as<std::string>();
     // Each file is atomic; all are written before any is renamed into place.
     engine::AtomicFile s(dir / "summary.json"), d(dir / "daily.csv"), p(dir / "people.csv");
-    s.stream() << summary.dump(2) << "\n";
+    s.stream() << sim::dump_json(summary) << "\n";
     sim::write_daily_csv(d.stream(), run);
     sim::write_people_csv(p.stream(), run);
     s.commit();
@@ -100,7 +100,7 @@ int cmd_run(int argc, char** argv) {
     p.commit();
   }
   if (format == "json") {
-    std::cout << summary.dump(2) << "\n";
+    std::cout << sim::dump_json(summary) << "\n";
   } else if (format == "csv") {
     sim::write_daily_csv(std::cout, run);
   } else {

@@ -165,6 +165,10 @@ nlohmann::json summary_json(const RunResult& run, const std::vector<TargetCheck>
   return j;
 }
 
+std::string dump_json(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 void write_daily_csv(std::ostream& os, const RunResult& run) {
   os << "variant,day,date,metric,p5,p50,p95,mean\n";
   os << std::setprecision(10);

@@ -1,4 +1,5 @@
 #include "goodhart/sim/scenario_loader.hpp"
+#include "goodhart/sim/simulator.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/Eigenvalues>
@@ -1207,6 +1208,14 @@ struct Checker {
         else if (variant_names.empty()) msg += " (the scenario has no variants)";
         else msg += " (variants: " + joined(variant_names) + ")";
         out.fail(node["variant"], path + ".variant", msg);
+      }
+      const auto& figures = figure_names();
+      if (out.clean(path + ".metric") &&
+          std::find(figures.begin(), figures.end(), t.metric) == figures.end()) {
+        std::string msg = "target '" + t.name + "' names unknown figure '" + t.metric + "'";
+        if (auto g = did_you_mean(t.metric, figures)) msg += "; did you mean '" + *g + "'?";
+        else msg += " (figures are listed in docs/outputs.md)";
+        out.fail(node["metric"], path + ".metric", msg);
       }
       if (!out.clean(path)) continue;
       const bool has_range = t.min || t.max;

@@ -30,6 +30,8 @@ struct TargetCheck {
 std::vector<TargetCheck> check_targets(const std::vector<Target>& targets, const RunResult& run);
 
 nlohmann::json summary_json(const RunResult& run, const std::vector<TargetCheck>& checks);
+// Serialises with invalid UTF-8 in user-given names replaced, never thrown on.
+std::string dump_json(const nlohmann::json& j, int indent = 2);
 void write_daily_csv(std::ostream& os, const RunResult& run);
 void write_people_csv(std::ostream& os, const RunResult& run);
 std::string format_table(const RunResult& run, const std::vector<TargetCheck>& checks);
