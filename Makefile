@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 DEMO_SCENARIO ?= scenarios/kirorank.yaml
 DEMO_OUT ?= out/demo
 
-.PHONY: all deps configure build demo test bench fuzz clean
+.PHONY: all deps configure build demo test bench fuzz jupyter clean
 
 all: build
 
@@ -28,6 +28,13 @@ test: build
 bench: deps
 	@cmake --preset release >/dev/null && cmake --build build/release -j $(JOBS)
 	@./bench/run
+
+# Makes `import goodhart` work in the system Python and its Jupyter kernel (a .pth file in
+# the user's site-packages pointing at python/, where the build puts the extension).
+jupyter: build
+	@site=$$(/usr/bin/python3 -m site --user-site) && mkdir -p "$$site" && \
+	  echo "$(CURDIR)/python" > "$$site/goodhart.pth" && \
+	  echo "import goodhart now works in /usr/bin/python3 and its notebook kernel ($$site/goodhart.pth)"
 
 clean:
 	rm -rf build out

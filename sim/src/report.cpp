@@ -50,6 +50,12 @@ std::string num(double x) {
   else os << std::setprecision(3) << x;
   return os.str();
 }
+std::string fixed2(double x) {
+  if (!std::isfinite(x)) return "-";
+  std::ostringstream os;
+  os << std::fixed << std::setprecision(2) << x;
+  return os.str();
+}
 std::string usd(double x) { return std::isfinite(x) ? "$" + num(x) : "-"; }
 std::string pct(double x) {
   if (!std::isfinite(x)) return "-";
@@ -218,7 +224,7 @@ std::string format_table(const RunResult& run, const std::vector<TargetCheck>& c
     int width;
   };
   const Col cols[] = {{"variant", 22}, {"spend P5", 10}, {"P50", 10}, {"P95", 10},
-                      {"theatre", 8},  {"value/$", 8},   {"gap ρ", 7}, {"exhausted", 10},
+                      {"theatre", 8},  {"value/$", 8},   {"gap ρ", 8}, {"exhausted", 10},
                       {"alerts", 8},   {"capped", 8}};
   for (const auto& c : cols) os << std::left << std::setw(c.width) << c.head;
   os << "\n";
@@ -231,12 +237,12 @@ std::string format_table(const RunResult& run, const std::vector<TargetCheck>& c
       if (exhausted.n < static_cast<int>(v.replicates.size()))
         ex += " (" + std::to_string(exhausted.n) + "/" + std::to_string(v.replicates.size()) + ")";
     }
-    std::string name = v.name.size() > 21 ? v.name.substr(0, 20) + "…" : v.name;
+    std::string name = v.name.size() > 21 ? v.name.substr(0, 20) + "~" : v.name;
     os << std::left << std::setw(22) << name << std::setw(10) << usd(spend.p5) << std::setw(10)
        << usd(spend.p50) << std::setw(10) << usd(spend.p95) << std::setw(8)
        << pct(figure_band(v, "theatre_share").p50) << std::setw(8)
-       << num(figure_band(v, "value_per_usd").p50) << std::setw(7)
-       << num(figure_band(v, "goodhart_gap_rank").p50) << std::setw(10) << ex << std::setw(8)
+       << num(figure_band(v, "value_per_usd").p50) << std::setw(8)
+       << fixed2(figure_band(v, "goodhart_gap_rank").p50) << std::setw(10) << ex << std::setw(8)
        << num(figure_band(v, "alerts").p50) << std::setw(8)
        << num(figure_band(v, "people_capped").p50) << "\n";
   }

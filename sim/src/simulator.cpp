@@ -385,6 +385,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   out.daily.assign(d_count, std::vector<double>(days, kNaN));
 
   const std::size_t n_chunks = (N + kChunk - 1) / kChunk;
+  // More threads than chunks would only spin.
+  const int team_threads = static_cast<int>(std::max<std::size_t>(1, std::min<std::size_t>(threads, n_chunks)));
   std::vector<Accum> acc(n_chunks);
   // Events are buffered per chunk and emitted in chunk order, so the file is deterministic.
   std::vector<std::vector<engine::UsageRecord>> events(on_event ? n_chunks : 0);
@@ -473,7 +475,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
 
     const double hazard_base = bh.know_how.base_hazard, hazard_spread = bh.know_how.spread_hazard;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team_threads)
     for (std::size_t ch = 0; ch < n_chunks; ++ch) {
       Accum a;
       const std::size_t lo = ch * kChunk, hi = std::min(N, lo + kChunk);
