@@ -92,8 +92,8 @@ SchemaNode make_policy_schema() {
                                 {{"alert", AnomalyAction::alert},
                                  {"throttle", AnomalyAction::throttle},
                                  {"stop_agents", AnomalyAction::stop_agents}},
-                                "What a flag does: alert only, throttle the person for the rest "
-                                "of the day, or stop their autonomous agents."),
+                                "What a flag does: alert only, throttle the person's spend, or "
+                                "stop their autonomous agents."),
                  }),
           object("model_approval", &PolicyConfig::model_approval,
                  "Expensive models need approval; unapproved usage moves to a substitute model.",
