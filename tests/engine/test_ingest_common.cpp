@@ -1,0 +1,159 @@
+// Ingest plumbing shared by every reader: the CSV tokenizer across buffer boundaries, the
+// identity map, format names, directory walking, unknown models and streaming from chunks.
+#include <cstring>
+#include <filesystem>
+#include <unistd.h>
+#include <fstream>
+
+#include "goodhart/engine/canonical_csv.hpp"
+#include "test_ingest_util.hpp"
+
+using namespace goodhart::engine;
+using namespace goodhart::engine::test;
+
+namespace {
+std::vector<std::vector<std::string>> tokenize(const std::string& text, std::size_t chunk,
+                                               std::vector<std::string>* errors = nullptr,
+                                               std::vector<long long>* lines = nullptr) {
+  std::size_t pos = 0;
+  // Hands out at most 5 bytes per call so records straddle refills.
+  CsvReader csv(
+      [&](char* dst, std::size_t cap) {
+        const std::size_t n = std::min({cap, text.size() - pos, std::size_t{5}});
+        std::memcpy(dst, text.data() + pos, n);
+        pos += n;
+        return n;
+      },
+      chunk);
+  std::vector<std::vector<std::string>> rows;
+  while (csv.next()) {
+    if (!csv.error().empty()) {
+      if (errors) errors->push_back(csv.error());
+      continue;
+    }
+    rows.emplace_back(csv.fields().begin(), csv.fields().end());
+    if (lines) lines->push_back(csv.line());
+  }
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("csv tokenizer: RFC 4180 quoting with records straddling tiny buffers", "[ingest][csv]") {
+  const std::string text =
+      "a,b,c\r\n\"x,1\",\"he said \"\"hi\"\"\",\r\n\"multi\nline\",2,3\n\n,,\nlast,\"\",z";
+  for (std::size_t chunk : {std::size_t{64}, std::size_t{1} << 20}) {
+    std::vector<long long> lines;
+    const auto rows = tokenize(text, chunk, nullptr, &lines);
+    REQUIRE(rows.size() == 5);
+    CHECK(rows[0] == std::vector<std::string>{"a", "b", "c"});
+    CHECK(rows[1] == std::vector<std::string>{"x,1", "he said \"hi\"", ""});
+    CHECK(rows[2] == std::vector<std::string>{"multi\nline", "2", "3"});
+    CHECK(rows[3] == std::vector<std::string>{"", "", ""});
+    CHECK(rows[4] == std::vector<std::string>{"last", "", "z"});
+    // Line numbers count physical lines: the quoted newline and the blank line included.
+    CHECK(lines == std::vector<long long>{1, 2, 3, 6, 7});
+  }
+}
+
+TEST_CASE("csv tokenizer: a record longer than the buffer grows it", "[ingest][csv]") {
+  const std::string big(5000, 'q');
+  const auto rows = tokenize("h\n\"" + big + "\"\n" + big + "\n", 64);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1][0] == big);
+  CHECK(rows[2][0] == big);
+}
+
+TEST_CASE("csv tokenizer: malformed records are reported and reading resumes", "[ingest][csv]") {
+  std::vector<std::string> errors;
+  const auto rows = tokenize("a,b\nx\"y,1\nok,2\n\"open,3\nnever closed", 64, &errors);
+  REQUIRE(errors.size() == 2);
+  CHECK(errors[0].starts_with("quote inside an unquoted field 1"));
+  CHECK(errors[1].starts_with("unterminated quoted field"));
+  REQUIRE(rows.size() == 2);
+  CHECK(rows[1] == std::vector<std::string>{"ok", "2"});
+}
+
+TEST_CASE("format names round-trip and accept underscores", "[ingest]") {
+  for (int i = 0; i < kExportFormats; ++i) {
+    const auto f = static_cast<ExportFormat>(i);
+    CHECK(parse_format_name(format_name(f)) == f);
+  }
+  CHECK(parse_format_name("claude_code") == ExportFormat::claude_code);
+  CHECK_FALSE(parse_format_name("excel"));
+}
+
+TEST_CASE("identity map: errors carry file:line", "[ingest][identity]") {
+  CHECK_THROWS_WITH(IdentityMap::from_string("who,what\n", "m.csv"),
+                    "m.csv:1: identity map header must name at least 'identity' and 'person' columns");
+  CHECK_THROWS_WITH(IdentityMap::from_string("identity,person\na,p\na,q\n", "m.csv"),
+                    "m.csv:3: identity 'a' is mapped twice, differently");
+  CHECK_THROWS_WITH(IdentityMap::from_string("identity,person,team\n,p,t\n", "m.csv"),
+                    "m.csv:2: identity and person must not be empty");
+  const auto m = IdentityMap::from_string("person,identity\np,a\np,b\n", "m.csv");
+  CHECK(m.size() == 2);
+  REQUIRE(m.find("b"));
+  CHECK(m.find("b")->person == "p");
+}
+
+TEST_CASE("identity map: unmapped identities are counted", "[ingest][identity]") {
+  const auto map = IdentityMap::from_string("identity,person,team\nalice@corp.com,Alice,blue\n", "m.csv");
+  IngestOptions opt;
+  opt.identities = &map;
+  const auto ds = read_files({data("litellm/spend_logs.csv")}, opt);
+  CHECK(ds.report().unmapped_identities == 1);
+  CHECK(ds.report().unmapped_examples == std::vector<std::string>{"bob@corp.com"});
+  CHECK(ds.people()[*ds.find_person("Alice")].team == "blue");  // the map wins over team_id
+}
+
+TEST_CASE("directories: recursive, sorted, only export extensions", "[ingest]") {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("goodhart_ingest_dir_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "sub");
+  fs::copy_file(data("canonical/sample.csv"), dir / "sub" / "b.csv");
+  fs::copy_file(data("litellm/daily_user_spend.csv"), dir / "a.csv");
+  std::ofstream(dir / "README.txt") << "not an export";
+  std::ofstream(dir / ".hidden.csv") << "garbage";
+  const auto ds = read_files({dir.string()});
+  check_accounting(ds.report());
+  REQUIRE(ds.report().files.size() == 2);
+  CHECK(ds.report().files[0].file.ends_with("a.csv"));
+  CHECK(ds.report().files[1].file.ends_with("b.csv"));
+  CHECK(totals(ds).cost == 3'000'000 + 2'012'346);
+  bool noted = false;
+  for (const auto& n : ds.report().notes) noted = noted || n.find("1 file(s) without") != std::string::npos;
+  CHECK(noted);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a missing file is an input error naming it", "[ingest]") {
+  CHECK_THROWS_WITH(read_files({"/nonexistent/usage.json"}),
+                    "/nonexistent/usage.json: cannot open: No such file or directory");
+}
+
+TEST_CASE("rejections beyond the kept maximum are still counted", "[ingest]") {
+  std::string text = "date,person,model,cost_usd\n";
+  for (int i = 0; i < 50; ++i) text += "bad-date,p,m,1\n";
+  Ingestor ing(catalog(), IngestOptions{std::nullopt, nullptr, 10});
+  ing.read_string(text, "many.csv");
+  const auto ds = ing.finish();
+  check_accounting(ds.report());
+  CHECK(ds.report().rejected == 50);
+  CHECK(ds.report().rejections.size() == 10);
+  CHECK(ds.report().rejections_not_kept == 40);
+}
+
+TEST_CASE("JSON Lines longer than the read buffer stream through", "[ingest]") {
+  // 30k records (~4 MB) exceed the 1 MiB line buffer several times over.
+  std::string text;
+  for (int i = 0; i < 30000; ++i)
+    text += R"({"date":"2025-09-01T00:00:00Z","actor":{"type":"user_actor","email_address":"u)" + std::to_string(i % 300) +
+            R"(@x"},"terminal_type":"t)" + std::to_string(i) +
+            R"(","model_breakdown":[{"model":"claude-opus-4-6","tokens":{"input":1,"output":1,"cache_read":0,"cache_creation":0},"estimated_cost":{"currency":"USD","amount":1}}]})" + "\n";
+  const auto ds = read_text(text, "big.jsonl");
+  check_accounting(ds.report());
+  CHECK(ds.report().accepted == 30000);
+  CHECK(ds.people().size() == 300);
+  CHECK(totals(ds).cost == 30000 * 10'000);
+  CHECK(ds.rows().size() == 300 * 2);  // one outcomes row and one model row per person-day
+}
