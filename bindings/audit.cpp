@@ -11,7 +11,9 @@
 #include "goodhart/engine/audit.hpp"
 #include "goodhart/engine/error.hpp"
 #include "goodhart/engine/ingest.hpp"
+#include "goodhart/engine/policy.hpp"
 #include "goodhart/engine/pricing.hpp"
+#include "goodhart/engine/replay.hpp"
 
 namespace py = pybind11;
 using namespace pybind11::literals;
@@ -89,9 +91,38 @@ AuditHandle audit(const std::vector<std::string>& paths, const std::string& pric
   return h;
 }
 
+// The same steps as `goodhart replay`; returns replay.json's text, and writes --out's files
+// when asked, so Python and the CLI share one rendering.
+std::string replay(const std::vector<std::string>& paths, const std::string& pricing,
+                   const std::string& policy_file, std::optional<std::string> identity_map,
+                   std::optional<std::string> input_format, std::optional<std::string> out_dir) {
+  engine::IngestOptions ingest;
+  if (input_format) {
+    ingest.format = engine::parse_format_name(*input_format);
+    if (!ingest.format) throw py::value_error("unknown input format '" + *input_format + "'");
+  }
+  py::gil_scoped_release nogil;
+  const auto catalog = engine::PricingCatalog::load_file(pricing);
+  const engine::PolicyConfig policy = engine::load_policy_file(policy_file);
+  std::optional<engine::IdentityMap> map;
+  if (identity_map) {
+    map = engine::IdentityMap::load_file(*identity_map);
+    ingest.identities = &*map;
+  }
+  const engine::UsageDataset data = engine::ingest_paths(paths, catalog, ingest);
+  const auto& report = data.report();
+  if (report.records_read > 0 && report.accepted == 0)
+    throw engine::InputError(first_file(report), "no record could be read; nothing to replay");
+  const engine::ReplayResult result = engine::run_replay(data, policy);
+  if (out_dir) engine::write_replay_outputs(*out_dir, result, data);
+  return engine::replay_json(result, data);
+}
+
 }  // namespace
 
 void bind_audit(py::module_& m) {
+  m.def("replay", &replay, "paths"_a, "pricing"_a, "policy"_a, "identity_map"_a,
+        "input_format"_a, "out_dir"_a, "Replays a policy on the exports without the GIL.");
   m.attr("HAVE_AUDIT") = true;
   py::class_<AuditHandle>(m, "AuditHandle")
       .def("json", [](const AuditHandle& h) { return engine::audit_json(h.result, h.data); },

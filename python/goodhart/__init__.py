@@ -24,7 +24,7 @@ except ImportError as e:  # pragma: no cover - the message is the point
         f"Original error: {e}") from e
 
 from . import behaviour, plot
-from .audit import AuditResult, audit, replay
+from .audit import AuditResult, ReplayResult, audit, replay
 from .brief import brief
 from .result import PURPOSES, RawArrays, Result, run
 from .scenario import Scenario, load_scenario
@@ -34,6 +34,6 @@ __version__: str = _core.__version__
 FIGURES: list[str] = list(_core.figure_names)
 DAILY_METRICS: list[str] = list(_core.daily_metric_names)
 
-__all__ = ["load_scenario", "Scenario", "run", "Result", "RawArrays", "audit", "AuditResult", "replay",
+__all__ = ["load_scenario", "Scenario", "run", "Result", "RawArrays", "audit", "AuditResult", "replay", "ReplayResult",
            "brief", "behaviour", "plot", "FIGURES", "DAILY_METRICS", "PURPOSES",
            "__version__"]

@@ -152,12 +152,56 @@ def audit(files: str | os.PathLike | Sequence[str | os.PathLike], *, pricing: st
                             min_gap=min_gap, min_usage_percentile=min_usage_percentile))
 
 
-def replay(files: str | Sequence[str], policy: str, **options: Any):
-    """Replays a governance policy on usage exports: what it would have blocked and when."""
-    raise NotImplementedError(
-        "goodhart.replay is not available yet: engine/replay.hpp is not part of this build of "
-        "goodhart._core (it will return the same report as `goodhart replay` as DataFrames "
-        "once it is).")
+class ReplayResult:
+    """What a governance policy would have done to a usage history (`goodhart replay`):
+    `.json` (replay.json as a dict) and DataFrames `.events`, `.alerts`, `.days`, `.people`."""
+
+    def __init__(self, text: str):
+        self.json = json.loads(text)
+
+    def _frame(self, key: str) -> pd.DataFrame:
+        return pd.json_normalize(self.json.get(key) or [])
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self._frame("events")
+
+    @property
+    def alerts(self) -> pd.DataFrame:
+        return self._frame("alerts")
+
+    @property
+    def days(self) -> pd.DataFrame:
+        return self._frame("days")
+
+    @property
+    def people(self) -> pd.DataFrame:
+        return self._frame("people")
+
+    @property
+    def saved_usd(self) -> float:
+        return float(self.json["saved_usd"])
+
+    def __repr__(self) -> str:
+        return (f"<goodhart.ReplayResult saved ${self.saved_usd:,.2f} on "
+                f"{self.json['blocked_person_days']} person-days>")
 
 
-__all__ = ["audit", "replay", "AuditResult", "default_pricing"]
+def replay(files: str | os.PathLike | Sequence[str | os.PathLike], policy: str | os.PathLike, *,
+           pricing: str | None = None, identity_map: str | os.PathLike | None = None,
+           input_format: str | None = None, out: str | os.PathLike | None = None) -> ReplayResult:
+    """Replays a governance policy file on usage exports in time order, like
+    `goodhart replay FILES --policy POLICY`: what it would have blocked, alerts with dates,
+    spend saved and outcomes at risk. `out` writes the CLI's --out files."""
+    if isinstance(files, (str, os.PathLike)):
+        files = [files]
+    paths = [os.fspath(f) for f in files]
+    if not paths:
+        raise ValueError("no export files given")
+    text = _core.replay(paths, pricing or default_pricing(), os.fspath(policy),
+                        None if identity_map is None else os.fspath(identity_map), input_format,
+                        None if out is None else os.fspath(out))
+    return ReplayResult(text)
+
+
+__all__ = ["audit", "replay", "AuditResult", "ReplayResult", "default_pricing"]

@@ -58,6 +58,22 @@ def test_audit_brief_is_self_contained(sample_audit, tmp_path):
         assert name in html
 
 
-def test_replay_says_it_is_not_available_yet():
-    with pytest.raises(NotImplementedError, match="replay"):
-        goodhart.replay("x.csv", "policy.yaml")
+def test_replay_agrees_with_cli(cli, tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("governance:\n  caps: {per_seat_day_usd: 40}\n"
+                      "  anomaly: {enabled: true, action: throttle}\n")
+    r = goodhart.replay(os.path.join(SAMPLE, "pages"), policy, out=tmp_path / "out")
+    out = subprocess.run([cli, "replay", os.path.join(SAMPLE, "pages"), "--policy", str(policy),
+                          "--format", "json"], check=True, capture_output=True, text=True).stdout
+    assert json.loads(out) == r.json
+    assert r.saved_usd > 0  # a $40 daily cap binds on the sample's heavy users
+    assert r.saved_usd == pytest.approx(r.people["blocked_usd"].sum(), abs=1e-6)
+    assert {"date", "person", "requested_usd", "allowed_usd"} <= set(r.events.columns)
+    assert (tmp_path / "out" / "replay.json").exists()
+
+
+def test_replay_bad_policy_is_a_value_error_with_its_place(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("governance:\n  caps: {per_seat_dya_usd: 40}\n")
+    with pytest.raises(ValueError, match=r"policy.yaml:2:\d+: .*per_seat_day_usd"):
+        goodhart.replay(os.path.join(SAMPLE, "pages"), policy)
