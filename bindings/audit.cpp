@@ -31,6 +31,29 @@ engine::Location first_file(const engine::IngestReport& r) {
   return engine::Location{r.files.empty() ? "-" : r.files.front().file};
 }
 
+// Reads the exports as the CLI does (called without the GIL); a run where no record could
+// be read is an input error, not an empty report.
+engine::UsageDataset load_dataset(const std::vector<std::string>& paths, const std::string& pricing,
+                                  const std::optional<std::string>& identity_map,
+                                  const std::optional<std::string>& input_format, const char* what) {
+  engine::IngestOptions ingest;
+  if (input_format) {
+    ingest.format = engine::parse_format_name(*input_format);
+    if (!ingest.format) throw engine::InputError(engine::Location{"--input-format"}, "unknown input format '" + *input_format + "'");
+  }
+  const auto catalog = engine::PricingCatalog::load_file(pricing);
+  std::optional<engine::IdentityMap> map;
+  if (identity_map) {
+    map = engine::IdentityMap::load_file(*identity_map);
+    ingest.identities = &*map;
+  }
+  engine::UsageDataset data = engine::ingest_paths(paths, catalog, ingest);
+  const auto& report = data.report();
+  if (report.records_read > 0 && report.accepted == 0)
+    throw engine::InputError(first_file(report), std::string("no record could be read; nothing to ") + what);
+  return data;
+}
+
 // Option values arrive as the CLI's words ("week", "usd"), so both share one vocabulary.
 AuditHandle audit(const std::vector<std::string>& paths, const std::string& pricing,
                   std::optional<std::string> identity_map, std::optional<std::string> input_format,
@@ -65,24 +88,10 @@ AuditHandle audit(const std::vector<std::string>& paths, const std::string& pric
   o.min_usage_percentile = min_usage_percentile;
   o.seed = seed;
 
-  engine::IngestOptions ingest;
-  if (input_format) {
-    ingest.format = engine::parse_format_name(*input_format);
-    if (!ingest.format) throw py::value_error("unknown input format '" + *input_format + "'");
-  }
-
   py::gil_scoped_release nogil;
-  const auto catalog = engine::PricingCatalog::load_file(pricing);
-  std::optional<engine::IdentityMap> map;
-  if (identity_map) {
-    map = engine::IdentityMap::load_file(*identity_map);
-    ingest.identities = &*map;
-  }
   AuditHandle h;
-  h.data = engine::ingest_paths(paths, catalog, ingest);
+  h.data = load_dataset(paths, pricing, identity_map, input_format, "audit");
   const auto& report = h.data.report();
-  if (report.records_read > 0 && report.accepted == 0)
-    throw engine::InputError(first_file(report), "no record could be read; nothing to audit");
   if (truth && !h.data.has_truth())
     throw engine::InputError(first_file(report),
                              "truth=True needs a simulated export with gaming_tokens_truth on "
@@ -96,23 +105,9 @@ AuditHandle audit(const std::vector<std::string>& paths, const std::string& pric
 std::string replay(const std::vector<std::string>& paths, const std::string& pricing,
                    const std::string& policy_file, std::optional<std::string> identity_map,
                    std::optional<std::string> input_format, std::optional<std::string> out_dir) {
-  engine::IngestOptions ingest;
-  if (input_format) {
-    ingest.format = engine::parse_format_name(*input_format);
-    if (!ingest.format) throw py::value_error("unknown input format '" + *input_format + "'");
-  }
   py::gil_scoped_release nogil;
-  const auto catalog = engine::PricingCatalog::load_file(pricing);
   const engine::PolicyConfig policy = engine::load_policy_file(policy_file);
-  std::optional<engine::IdentityMap> map;
-  if (identity_map) {
-    map = engine::IdentityMap::load_file(*identity_map);
-    ingest.identities = &*map;
-  }
-  const engine::UsageDataset data = engine::ingest_paths(paths, catalog, ingest);
-  const auto& report = data.report();
-  if (report.records_read > 0 && report.accepted == 0)
-    throw engine::InputError(first_file(report), "no record could be read; nothing to replay");
+  const engine::UsageDataset data = load_dataset(paths, pricing, identity_map, input_format, "replay");
   const engine::ReplayResult result = engine::run_replay(data, policy);
   if (out_dir) engine::write_replay_outputs(*out_dir, result, data);
   return engine::replay_json(result, data);
