@@ -23,6 +23,9 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("-v", "--variant", nargs="+", dest="variants",
                    help="variants to run ('base' is the scenario as written; default: all)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress display")
+    b.add_argument("--sensitivity", metavar="SWEEP",
+                   help="a one-at-a-time sweep file (design: oat): adds what the projection "
+                        "depends on")
     args = parser.parse_args(argv)
 
     # Imported here so `--help` works even where the extension is not built.
@@ -34,7 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         path = goodhart.brief(args.scenario, args.out, replicates=args.replicates,
                               seed=args.seed, threads=args.threads, variants=args.variants,
-                              progress=not args.quiet and sys.stderr.isatty())
+                              progress=not args.quiet and sys.stderr.isatty(),
+                              sensitivity=args.sensitivity)
     except (ValueError, OSError) as e:
         # Input problems come with file:line:col; print them as the CLI does (exit 2).
         print(f"python3 -m goodhart brief: {e}", file=sys.stderr)

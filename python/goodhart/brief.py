@@ -276,8 +276,30 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(result: Result) -> str:
-    """The briefing's HTML for a finished run."""
+def _depends(tornado: pd.DataFrame | None) -> dict | None:
+    """The "what this projection depends on" section from a one-at-a-time sweep's tornado of
+    total spend: the chart and the assumptions ranked by how far they move the projection."""
+    if tornado is None or tornado.empty:
+        return None
+    from . import sweep
+
+    t = tornado[tornado["output"] == "spend_usd"] if "spend_usd" in set(tornado["output"]) else tornado
+    output = t["output"].iloc[0]
+    t = t.sort_values("swing", ascending=False)
+    base = float(t["base"].iloc[0])
+    items = []
+    for r in t.head(3).itertuples():
+        items.append(f"{r.parameter} ({num(r.low_value, 3)} to {num(r.high_value, 3)}) moves "
+                     f"{output.replace('_usd', '')} from {usd(r.at_low)} to {usd(r.at_high)} "
+                     f"({pct(abs(r.swing) / base) if base else '-'} of the base case)")
+    return dict(items=items, img=_png(sweep.tornado_plot(tornado, output=output)),
+                caption=f"Each assumption at its low and high value, the others as in the "
+                        f"scenario, at the sweep's own scale; base case {usd(base)}.")
+
+
+def render(result: Result, tornado: pd.DataFrame | None = None) -> str:
+    """The briefing's HTML for a finished run (and, given a one-at-a-time sweep's tornado,
+    what the projection depends on)."""
     rows = _rows(result)
     pick, reasons = recommend(rows)
     info = result.info
@@ -303,6 +325,7 @@ def render(result: Result) -> str:
         generated=_dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         value_kept=pct(VALUE_KEPT), value_lost_flag=pct(VALUE_LOST_FLAG),
         question_title="The question" if "?" in (info["meta"]["description"] or "") else "The situation",
+        depends=_depends(tornado),
     )
     return _environment().get_template("brief.html.j2").render(**ctx)
 
@@ -380,9 +403,11 @@ def _core_version() -> str:
 
 def brief(scenario_or_result: Result | Scenario | str | os.PathLike, path: str | os.PathLike,
           *, replicates: int | None = None, seed: int | None = None, threads: int = 1,
-          variants: Sequence[str] | None = None, progress: bool = True) -> str:
+          variants: Sequence[str] | None = None, progress: bool = True,
+          sensitivity: str | os.PathLike | None = None) -> str:
     """Writes the briefing for a Result or an AuditResult, or runs a Scenario (or scenario
-    file) first. Returns the path written. The file is replaced atomically."""
+    file) first. Returns the path written. The file is replaced atomically. `sensitivity`, a
+    one-at-a-time sweep file (`design: oat`), adds "what this projection depends on"."""
     from .audit import AuditResult
 
     if isinstance(scenario_or_result, AuditResult):
@@ -396,6 +421,11 @@ def brief(scenario_or_result: Result | Scenario | str | os.PathLike, path: str |
     else:
         result = run(scenario_or_result, replicates=replicates, seed=seed, threads=threads,
                      variants=variants, progress=progress)
-    html = render(result)
+    tornado = None
+    if sensitivity is not None:
+        from . import sweep
+
+        tornado = sweep.tornado(sweep.run(sweep.load(sensitivity), threads=threads, progress=False))
+    html = render(result, tornado)
     write_atomic(path, html)
     return os.fspath(path)

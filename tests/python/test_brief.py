@@ -147,3 +147,17 @@ def test_brief_from_scenario_applies_overrides_and_lists_them(tmp_path):
     with pytest.raises(ValueError, match="already been run"):
         goodhart.brief(goodhart.run(s, replicates=1, variants="base", progress=False),
                        tmp_path / "x.html", seed=4)
+
+
+def test_brief_says_what_the_projection_depends_on(small_result, tmp_path):
+    # A one-at-a-time sweep adds the section, ranked by swing, and the file stays self-contained.
+    sweep_file = os.path.join(REPO, "tests", "sim", "data", "sweep_tiny_oat.yaml")
+    path = goodhart.brief(small_result, tmp_path / "b.html", sensitivity=sweep_file)
+    html = open(path, encoding="utf-8").read()
+    assert "What this projection depends on" in html
+    tornado = goodhart.sweep.tornado(goodhart.sweep.run(goodhart.sweep.load(sweep_file),
+                                                        progress=False))
+    top = tornado[tornado["output"] == "spend_usd"].sort_values("swing", ascending=False)
+    items = re.findall(r"<li>([^<]*) \([^<]*moves", html)
+    assert items[0] == top["parameter"].iloc[0]
+    assert not re.search(r'(src|href)="https?:', html)
