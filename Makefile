@@ -29,6 +29,11 @@ bench: deps
 	@cmake --preset release >/dev/null && cmake --build build/release -j $(JOBS)
 	@./bench/run
 
+# libFuzzer targets (clang) run for FUZZ_SECONDS each; see docs/reliability.md.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@./scripts/fuzz $(FUZZ_SECONDS)
+
 # Makes `import goodhart` work in the system Python and its Jupyter kernel (a .pth file in
 # the user's site-packages pointing at python/, where the build puts the extension).
 jupyter: build

@@ -13,6 +13,7 @@
 #include "goodhart/sim/report.hpp"
 #include "goodhart/sim/run.hpp"
 #include "progress.hpp"
+#include "signals.hpp"
 
 namespace po = boost::program_options;
 
@@ -95,9 +96,13 @@ int cmd_run(int argc, char** argv) {
     s.stream() << sim::dump_json(summary) << "\n";
     sim::write_daily_csv(d.stream(), run);
     sim::write_people_csv(p.stream(), run);
-    s.commit();
-    d.commit();
-    p.commit();
+    {
+      DeferSignals all_or_none;  // a signal now waits until the three files are in place
+      s.commit();
+      d.commit();
+      p.commit();
+    }
+    check_interrupted();
   }
   if (format == "json") {
     std::cout << sim::dump_json(summary) << "\n";

@@ -8,6 +8,8 @@
 
 #include "commands.hpp"
 #include "goodhart/engine/error.hpp"
+#include "goodhart/engine/output.hpp"
+#include "signals.hpp"
 
 namespace {
 
@@ -40,6 +42,11 @@ void print_help(std::ostream& os) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  goodhart::cli::install_signal_handlers();
+  goodhart::engine::set_temp_file_hook([](const char* path, bool created) {
+    if (created) goodhart::cli::register_temp_file(path);
+    else goodhart::cli::unregister_temp_file(path);
+  });
   if (argc < 2) {
     print_help(std::cerr);
     return goodhart::cli::kExitBadInput;
@@ -57,6 +64,9 @@ int main(int argc, char** argv) {
     if (first != s.name) continue;
     try {
       return s.fn(argc - 1, argv + 1);
+    } catch (const goodhart::cli::Interrupted& e) {
+      std::cerr << e.what() << "\n";
+      return e.exit_code();
     } catch (const goodhart::engine::InputError& e) {
       std::cerr << e.what() << "\n";
       return goodhart::cli::kExitBadInput;

@@ -63,6 +63,7 @@ PricingCatalog PricingCatalog::from_yaml(const YAML::Node& root, const std::stri
     check_keys(root, {"catalog", "models"}, diags);
     const YAML::Node meta = root["catalog"];
     if (!meta) diags.fail(root, "missing 'catalog' (date and sources)");
+    else if (!meta.IsMap()) diags.fail(meta, "'catalog' must be a mapping with 'date' and 'sources'");
     else {
       check_keys(meta, {"date", "currency", "unit", "sources", "batch_percent",
                         "us_inference_percent"}, diags);
@@ -74,8 +75,17 @@ PricingCatalog PricingCatalog::from_yaml(const YAML::Node& root, const std::stri
         if (!meta["sources"].IsSequence()) diags.fail(meta["sources"], "'sources' must be a list of strings");
         else for (const auto& s : meta["sources"]) cat.sources_.push_back(s.as<std::string>(""));
       }
-      if (meta["batch_percent"]) cat.batch_percent_ = meta["batch_percent"].as<int>(50);
-      if (meta["us_inference_percent"]) cat.us_inference_percent_ = meta["us_inference_percent"].as<int>(110);
+      // Price multipliers are whole percentages; anything else is a typo, not a price.
+      auto percent = [&](const char* key, int& out) {
+        const YAML::Node v = meta[key];
+        if (!v) return;
+        int x = -1;
+        if (!v.IsScalar() || !YAML::convert<int>::decode(v, x) || x < 1 || x > 1000)
+          diags.fail(v, std::string("'") + key + "' must be a whole number of percent from 1 to 1000");
+        else out = x;
+      };
+      percent("batch_percent", cat.batch_percent_);
+      percent("us_inference_percent", cat.us_inference_percent_);
     }
     const YAML::Node models = root["models"];
     if (!models || !models.IsMap() || models.size() == 0)
@@ -84,6 +94,10 @@ PricingCatalog PricingCatalog::from_yaml(const YAML::Node& root, const std::stri
       for (const auto& kv : models) {
         const std::string name = kv.first.as<std::string>("");
         const YAML::Node& m = kv.second;
+        if (cat.models_.count(name)) {
+          diags.fail(kv.first, "model '" + name + "' is listed twice");
+          continue;
+        }
         if (!m.IsMap()) { diags.fail(m, "model '" + name + "' must map token types to USD per million tokens"); continue; }
         check_keys(m, {"provider", "input", "output", "cache_read", "cache_write_5m",
                        "cache_write_1h", "aliases"}, diags);

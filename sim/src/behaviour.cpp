@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -94,38 +95,113 @@ Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort&
   return best;
 }
 
+namespace {
+
+// f'(d) = P phi((d - gap)/sigma)/sigma - c d of the tournament problem at n points, the
+// same expression as normal_pdf gives, evaluated in passes: the divisions and products of
+// all points first (independent, so they vectorise), then exp, then the rest.
+struct Slope {
+  double prize, sigma, gap, cost;
+  double operator()(double d) const { return prize * normal_pdf((d - gap) / sigma) / sigma - cost * d; }
+  void operator()(const double* d, double* out, int n) const {
+    static const double k = std::sqrt(2.0 * std::numbers::pi);  // as in normal_pdf
+    for (int i = 0; i < n; ++i) {
+      const double x = (d[i] - gap) / sigma;
+      out[i] = -0.5 * x * x;
+    }
+    for (int i = 0; i < n; ++i) out[i] = std::exp(out[i]);
+    for (int i = 0; i < n; ++i) out[i] = prize * (out[i] / k) / sigma - cost * d[i];
+  }
+};
+
+// The bisection of the tournament problem: 52 halvings of [lo, hi], keeping the half where
+// f' changes sign (f'(lo) > 0). Evaluated one after another, each f' waits for the previous
+// one (exp's latency dominates). The same midpoints and decisions are found faster: the
+// root is predicted from the latest values on either side (secant), the midpoints the
+// bisection visits if the prediction holds are evaluated together (independent evaluations
+// overlap in the pipeline), and the decisions are then taken in order from those values;
+// at the first decision that differs from the prediction the rest of the batch is dropped.
+// Every decision uses f' at the same midpoint as before, so the result is bit-for-bit that of
+// the plain loop.
+double bisect(const Slope& df, double lo, double hi, double f_lo, double f_hi) {
+  constexpr int kBatch = 16;
+  double a = lo, fa = f_lo, b = hi, fb = f_hi;  // latest points on either side of the root
+  int it = 0, batch = kBatch;
+  while (it < 52) {
+    double root = a + fa * ((b - a) / (fa - fb));
+    if (!(root >= lo && root <= hi)) root = 0.5 * (lo + hi);
+    const int n = std::min(batch, 52 - it);
+    std::array<double, kBatch> mid, val;
+    // (Selections rather than branches: the decisions are coin flips to a branch predictor.)
+    double plo = lo, phi = hi;
+    for (int j = 0; j < n; ++j) {
+      const double m = 0.5 * (plo + phi);
+      const bool below = m < root;
+      mid[j] = m;
+      plo = below ? m : plo;
+      phi = below ? phi : m;
+    }
+    df(mid.data(), val.data(), n);
+    int j = 0;
+    for (; j < n; ++j) {
+      const double m = mid[j];  // == 0.5 * (lo + hi) while the predictions hold
+      const double v = val[j];
+      const bool pos = v > 0.0;
+      lo = pos ? m : lo;
+      hi = pos ? hi : m;
+      a = pos ? m : a;
+      fa = pos ? v : fa;
+      b = pos ? b : m;
+      fb = pos ? fb : v;
+      ++it;
+      if (pos != (m < root)) break;
+    }
+    // Close to the root predictions fail more often: smaller batches waste less.
+    batch = j < n ? std::max(4, batch / 2) : kBatch;
+  }
+  return 0.5 * (lo + hi);
+}
+
+}  // namespace
+
 double tournament_best_response(double prize, double sigma, double gap, double cost) {
   if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return 0.0;
   auto f = [&](double d) { return prize * normal_cdf((d - gap) / sigma) - 0.5 * cost * d * d; };
-  auto df = [&](double d) { return prize * normal_pdf((d - gap) / sigma) / sigma - cost * d; };
+  const Slope df{prize, sigma, gap, cost};
   // Beyond d_max the marginal prize can no longer pay the marginal cost.
   const double d_max = prize * normal_pdf(0.0) / (sigma * cost);
   // f' is a Gaussian bump minus a line: at most three roots, all within the bump's reach or
   // where the line crosses its tails. A coarse uniform grid plus a fine one over the bump
   // brackets every sign change.
-  std::array<double, 64> grid;
-  std::size_t m = 0;
-  for (int i = 0; i <= 24; ++i) grid[m++] = d_max * i / 24.0;
+  std::array<double, 25> coarse;
+  std::array<double, 39> fine;
+  std::size_t m_fine = 0;
+  for (int i = 0; i <= 24; ++i) coarse[i] = d_max * i / 24.0;
   for (int k = -19; k <= 19; ++k) {
     const double d = gap + sigma * k / 4.0;
-    if (d > 0.0 && d < d_max) grid[m++] = d;
+    if (d > 0.0 && d < d_max) fine[m_fine++] = d;
   }
-  std::sort(grid.begin(), grid.begin() + m);
+  // Both parts are ascending: merging them is sorting them (the fine points are > 0, so no
+  // signed zeros meet; with d_max not finite the order is left to std::sort).
+  std::array<double, 64> grid;
+  const std::size_t m = coarse.size() + m_fine;
+  if (std::isfinite(d_max)) {
+    std::merge(coarse.begin(), coarse.end(), fine.begin(), fine.begin() + m_fine, grid.begin());
+  } else {
+    std::copy(coarse.begin(), coarse.end(), grid.begin());
+    std::copy(fine.begin(), fine.begin() + m_fine, grid.begin() + coarse.size());
+    std::sort(grid.begin(), grid.begin() + m);
+  }
+  std::array<double, 64> val;  // f' on the grid: independent evaluations, done together
+  df(grid.data(), val.data(), static_cast<int>(m));
   double best_d = 0.0, best_f = f(0.0);
-  double df_prev = df(grid[0]);
   for (std::size_t i = 1; i < m; ++i) {
-    double lo = grid[i - 1], hi = grid[i];
-    const double df_hi = df(hi);
-    const bool crossing = df_prev > 0.0 && df_hi <= 0.0;
-    df_prev = df_hi;
-    if (!crossing) continue;
-    for (int it = 0; it < 52; ++it) {
-      const double mid = 0.5 * (lo + hi);
-      (df(mid) > 0.0 ? lo : hi) = mid;
-    }
-    const double d = 0.5 * (lo + hi);
-    if (f(d) > best_f) {
-      best_f = f(d);
+    // A sign change: f' > 0 at the lower point and f' <= 0 at the upper one.
+    if (!(val[i - 1] > 0.0 && val[i] <= 0.0)) continue;
+    const double d = bisect(df, grid[i - 1], grid[i], val[i - 1], val[i]);
+    const double fd = f(d);
+    if (fd > best_f) {
+      best_f = fd;
       best_d = d;
     }
   }
@@ -158,30 +234,46 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   const double s = days * a.dot(e1 - e_lin) / w1;  // extra window metric per unit w
   double best_w = 0.0;
   double best_u = utility(e_lin);
+  // effort_at is a pure function of w: the effort at best_w is kept rather than solved again.
+  Effort e_best_w;
+  bool have_e_best_w = false;
   if (s > 0.0) {
     const double gap = cutoff - (base_metric + days * a.dot(e_lin));
     const double d = tournament_best_response(prize, sigma, gap, 1.0 / s);
     const double w = d / s;
-    const double u = utility(effort_at(w));
+    const Effort e_w = effort_at(w);
+    const double u = utility(e_w);
     if (u > best_u) {
       best_u = u;
       best_w = w;
+      e_best_w = e_w;
+      have_e_best_w = true;
     }
   }
+  auto effort_at_best = [&] {
+    if (have_e_best_w) return e_best_w;
+    // best_w is still 0: effort_at(0) solves for g_linear + 0 a, which is e_lin's problem
+    // whenever adding 0 a leaves g_linear's bits unchanged (it can flip a -0 to +0).
+    const Effort g0 = g_linear + best_w * a;
+    bool same = true;
+    for (int k = 0; k < 3; ++k) same = same && std::bit_cast<std::uint64_t>(g0(k)) == std::bit_cast<std::uint64_t>(g_linear(k));
+    return same ? e_lin : effort_at(best_w);
+  };
   // A coarse scan guards against active-set changes along the path; needed only when the
   // set of efforts at zero differs between the start of the path and the chosen point.
-  const Effort e_best = effort_at(best_w);
+  Effort e = effort_at_best();
   bool same_set = true;
-  for (int k = 0; k < 3; ++k) same_set = same_set && ((e1(k) > 0.0) == (e_best(k) > 0.0));
+  for (int k = 0; k < 3; ++k) same_set = same_set && ((e1(k) > 0.0) == (e(k) > 0.0));
   for (int i = 1; i <= 32 && !same_set; ++i) {
     const double w = w_max * i / 32.0;
-    const double u = utility(effort_at(w));
+    const Effort e_w = effort_at(w);
+    const double u = utility(e_w);
     if (u > best_u + 1e-12) {
       best_u = u;
       best_w = w;
+      e = e_w;
     }
   }
-  const Effort e = effort_at(best_w);
   return LeaderboardChoice{e, a.dot(e - e_lin)};
 }
 

@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "goodhart/sim/limits.hpp"
+
 namespace goodhart::sim {
 
 namespace {
@@ -63,6 +65,9 @@ RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::strin
   run.start = base.horizon.start;
   for (const auto& c : base.cohorts)
     run.licensed += static_cast<std::int64_t>(std::llround(c.headcount * c.seat_share));
+  // Refuse up front, with the estimate, what cannot fit in memory.
+  for (const Planned& p : planned)
+    require_run_size(doc, p.scenario, run.replicates, static_cast<int>(planned.size()));
 
   for (const Planned& p : planned) {
     VariantResult vr;

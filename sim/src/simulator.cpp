@@ -78,14 +78,66 @@ const std::vector<std::string>& figure_names() {
 namespace {
 
 // Sum of n i.i.d. LogNormal(log m, s^2) as one LogNormal with the same mean and variance
-// (Fenton-Wilkinson): one normal draw per person-day instead of one per task.
-inline double lognormal_sum(Draws& r, double n, double median, double sigma) {
+// (Fenton-Wilkinson): one normal draw per person-day instead of one per task. The constants
+// that depend only on sigma and an integer n come from a table built once per replicate
+// (the same expressions, so the same values).
+struct LogSumTable {
+  double sigma = 0.0;
+  double exp_half_var = 1.0;           // exp(sigma^2 / 2): mean of one = median * this
+  std::vector<double> sqrt_s2, half_s2;  // by integer n, n >= 1
+  void init(double sig, std::size_t max_n) {
+    sigma = sig;
+    exp_half_var = std::exp(0.5 * sig * sig);
+    sqrt_s2.assign(max_n + 1, 0.0);
+    half_s2.assign(max_n + 1, 0.0);
+    for (std::size_t k = 1; k <= max_n; ++k) {
+      const double s2 = std::log1p(std::expm1(sig * sig) / static_cast<double>(k));
+      sqrt_s2[k] = std::sqrt(s2);
+      half_s2[k] = 0.5 * s2;
+    }
+  }
+};
+
+inline double lognormal_sum(Draws& r, double n, double median, const LogSumTable& tab) {
   if (n <= 0.0) return 0.0;
-  if (sigma <= 0.0) return n * median;
-  const double mean_one = median * std::exp(0.5 * sigma * sigma);
-  const double s2 = std::log1p(std::expm1(sigma * sigma) / n);
-  return n * mean_one * std::exp(std::sqrt(s2) * r.normal() - 0.5 * s2);
+  if (tab.sigma <= 0.0) return n * median;
+  const double mean_one = median * tab.exp_half_var;
+  const auto k = n < static_cast<double>(tab.sqrt_s2.size()) ? static_cast<std::size_t>(n) : 0;
+  double sq, half;
+  if (k > 0 && static_cast<double>(k) == n) {
+    sq = tab.sqrt_s2[k];
+    half = tab.half_s2[k];
+  } else {
+    const double s2 = std::log1p(std::expm1(tab.sigma * tab.sigma) / n);
+    sq = std::sqrt(s2);
+    half = 0.5 * s2;
+  }
+  GOODHART_COUNT(lognormal_exp, 1);
+  return n * mean_one * std::exp(sq * r.normal() - half);
 }
+
+// exp(-mean) of a Poisson mean that is usually a fixed expression of an integer count n
+// (retries, outcomes): tabulated by n, used only when the mean computed in the day loop is
+// the tabulated one, so every value is the one std::exp(-mean) gives.
+struct ExpNegTable {
+  std::vector<double> mean, e;
+  template <typename MeanOf>
+  void init(std::size_t max_n, MeanOf&& mean_of) {
+    mean.resize(max_n + 1);
+    e.resize(max_n + 1);
+    for (std::size_t k = 0; k <= max_n; ++k) {
+      mean[k] = mean_of(static_cast<double>(k));
+      e[k] = std::exp(-mean[k]);
+    }
+  }
+  double operator()(double m, double n) const {
+    if (n >= 0.0 && n < static_cast<double>(mean.size())) {
+      const auto k = static_cast<std::size_t>(n);
+      if (static_cast<double>(k) == n && m == mean[k]) return e[k];
+    }
+    return std::exp(-m);
+  }
+};
 
 struct CohortRuntime {
   const Cohort* spec = nullptr;
@@ -97,12 +149,34 @@ struct CohortRuntime {
   double usd_per_token_sub = 0.0;
   double retries_per_task = 0.0;
   double mean_tokens_factor = 1.0;  // E[tokens per task] / median
+  LogSumTable task_sum, agent_sum;  // lognormal_sum constants: tasks, agents
+  std::vector<double> loop_start;   // by agent count: chance a loop starts today
+  ExpNegTable retry_exp, prs_exp, commits_exp, accepted_exp, rejected_exp;  // by task count
   std::int64_t first = 0, count = 0;  // employee index range (licensed seats)
 };
+
+// PricingCatalog::cost (sum of tokens x price in 128 bits, times 100 percent, rounded once
+// to the micro-dollar) in 64-bit arithmetic whenever nothing can overflow: the same integer,
+// without a 128-bit division per purpose and person-day ((100 p + 5e7) / 1e8 and
+// (p + 5e5) / 1e6 are the same rational, truncated alike).
+inline MicroUsd exact_cost(const engine::ModelPrice& price, const engine::TokenCounts& t) {
+  std::int64_t pico = 0;
+  bool ok = true;
+  for (int k = 0; k < engine::kTokenTypes; ++k) {
+    std::int64_t term = 0;
+    ok &= t.n[k] <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()) &&
+          !__builtin_mul_overflow(static_cast<std::int64_t>(t.n[k]), price.micro_usd_per_mtok[k], &term) &&
+          !__builtin_add_overflow(pico, term, &pico);
+  }
+  if (ok && pico < std::numeric_limits<std::int64_t>::max() - 500'000)
+    return (pico + 500'000) / 1'000'000;  // truncates toward zero, as the 128-bit division
+  return engine::PricingCatalog::cost(price, t);
+}
 
 // Splits a purpose's tokens into types by the cohort's shares and prices them exactly.
 inline MicroUsd price_tokens(const CohortRuntime& c, const engine::ModelPrice& price,
                              std::uint64_t tokens, engine::TokenCounts* by_type) {
+  GOODHART_COUNT(priced, 1);
   engine::TokenCounts t;
   const double td = static_cast<double>(tokens);
   t[engine::TokenType::input] = static_cast<std::uint64_t>(td * c.mix[0]);
@@ -112,7 +186,46 @@ inline MicroUsd price_tokens(const CohortRuntime& c, const engine::ModelPrice& p
                                  t[engine::TokenType::cache_read];
   t[engine::TokenType::cache_write_5m] = tokens > assigned ? tokens - assigned : 0;
   if (by_type) *by_type += t;
-  return engine::PricingCatalog::cost(price, t);
+  return exact_cost(price, t);
+}
+
+// engine::spearman's value, faster: each variable is ranked by sorting (value, index)
+// pairs, the two at once when there are threads. Mid-ranks of ties depend only on the
+// values, so the ranks, and Pearson's correlation of them, are the same. (With a NaN the
+// order of a sort is not defined: engine::spearman then decides, as before.)
+struct RankScratch {
+  std::vector<std::pair<double, std::uint32_t>> tx, ty;
+  std::vector<double> rx, ry;
+};
+
+void average_ranks_into(const std::vector<double>& x, std::vector<std::pair<double, std::uint32_t>>& tmp,
+                        std::vector<double>& r) {
+  const std::size_t n = x.size();
+  tmp.resize(n);
+  for (std::size_t i = 0; i < n; ++i) tmp[i] = {x[i], static_cast<std::uint32_t>(i)};
+  std::sort(tmp.begin(), tmp.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  r.resize(n);
+  for (std::size_t i = 0; i < n;) {
+    std::size_t j = i;
+    while (j + 1 < n && tmp[j + 1].first == tmp[i].first) ++j;
+    const double rank = (static_cast<double>(i) + static_cast<double>(j)) / 2.0 + 1.0;
+    for (std::size_t k = i; k <= j; ++k) r[tmp[k].second] = rank;
+    i = j + 1;
+  }
+}
+
+double spearman_of(const std::vector<double>& x, const std::vector<double>& y, int threads, RankScratch& sc) {
+  bool nan = x.size() != y.size() || x.size() > std::numeric_limits<std::uint32_t>::max();
+  for (std::size_t i = 0; i < x.size() && !nan; ++i) nan = std::isnan(x[i]) || std::isnan(y[i]);
+  if (nan) return engine::spearman(x, y).value_or(kNaN);
+#pragma omp parallel sections num_threads(std::min(threads, 2))
+  {
+#pragma omp section
+    average_ranks_into(x, sc.tx, sc.rx);
+#pragma omp section
+    average_ranks_into(y, sc.ty, sc.ry);
+  }
+  return engine::pearson(sc.rx, sc.ry).value_or(kNaN);
 }
 
 struct SchemeRuntime {
@@ -134,6 +247,8 @@ struct Accum {  // one chunk's sums for one day; reduced in chunk order
   std::int64_t active = 0;
   std::int64_t newly_aware = 0;
   std::int64_t loops_started = 0;
+  std::int64_t week_users = 0;  // active this week (counted on the week's last day)
+  float longest_loop = 0.0f;    // longest loop age of the chunk's people
 };
 
 }  // namespace
@@ -209,19 +324,43 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         cohort_of[i] = static_cast<std::uint16_t>(c);
         team_of[i] = team;
         ++team_size_of[team];
-        Draws r(key, Stream::traits, static_cast<std::uint32_t>(i), 0);
-        lambda[i] = static_cast<float>(r.lognormal(spec.tasks_per_day.median, spec.tasks_per_day.sigma));
-        tok_median[i] = static_cast<float>(r.lognormal(spec.tokens_per_task.median, spec.tokens_per_task.sigma));
-        value_scale[i] = static_cast<float>(r.lognormal(spec.value_per_task_usd.median, spec.value_per_task_usd.sigma));
-        gaming_cost[i] = static_cast<float>(r.lognormal(spec.gaming_cost.median, spec.gaming_cost.sigma));
-        agents[i] = static_cast<std::uint16_t>(std::min<std::uint32_t>(r.poisson(spec.agents.per_person_mean), 1000));
-        approved[i] = r.bernoulli(s.governance.model_approval.approved_share);
-        aware[i] = r.bernoulli(bh.know_how.seed_share);
       }
       if (cr.count > 0) ++team;
     }
   }
+  // Each person's traits come from their own counter-based stream: drawn in parallel, the
+  // same as drawn in order.
+#pragma omp parallel for schedule(static, kChunk) num_threads(std::max(1, threads))
+  for (std::size_t i = 0; i < N; ++i) {
+    const Cohort& spec = *cohorts[cohort_of[i]].spec;
+    Draws r(key, Stream::traits, static_cast<std::uint32_t>(i), 0);
+    lambda[i] = static_cast<float>(r.lognormal(spec.tasks_per_day.median, spec.tasks_per_day.sigma));
+    tok_median[i] = static_cast<float>(r.lognormal(spec.tokens_per_task.median, spec.tokens_per_task.sigma));
+    value_scale[i] = static_cast<float>(r.lognormal(spec.value_per_task_usd.median, spec.value_per_task_usd.sigma));
+    gaming_cost[i] = static_cast<float>(r.lognormal(spec.gaming_cost.median, spec.gaming_cost.sigma));
+    agents[i] = static_cast<std::uint16_t>(std::min<std::uint32_t>(r.poisson(spec.agents.per_person_mean), 1000));
+    approved[i] = r.bernoulli(s.governance.model_approval.approved_share);
+    aware[i] = r.bernoulli(bh.know_how.seed_share);
+  }
   n_teams = static_cast<std::int32_t>(team_size_of.size());
+  // Per-cohort constants of the day loop, tabulated by integer task and agent counts.
+  for (CohortRuntime& cr : cohorts) {
+    const Cohort& spec = *cr.spec;
+    std::uint16_t max_agents = 0;
+    for (std::int64_t k = 0; k < cr.count; ++k) max_agents = std::max(max_agents, agents[cr.first + k]);
+    cr.task_sum.init(spec.task_tokens_sigma, 256);
+    cr.agent_sum.init(spec.agents.tokens_per_agent_day.sigma, max_agents);
+    // The day loop's Poisson means for n tasks with nothing kept back and no gaming.
+    const auto& oc = spec.outcomes;
+    cr.retry_exp.init(256, [&](double n) { return n * cr.retries_per_task; });
+    cr.prs_exp.init(256, [&](double n) { return n * oc.prs_per_task; });
+    cr.commits_exp.init(256, [&](double n) { return n * oc.commits_per_task; });
+    cr.accepted_exp.init(256, [&](double n) { return n * oc.edits_per_task * oc.accept_rate; });
+    cr.rejected_exp.init(256, [&](double n) { return n * oc.edits_per_task * (1.0 - oc.accept_rate); });
+    cr.loop_start.resize(max_agents + 1u);
+    for (std::uint16_t a = 0; a <= max_agents; ++a)
+      cr.loop_start[a] = 1.0 - std::pow(1.0 - spec.agents.loop_hazard_per_day, a);
+  }
 
   engine::Governor governor(s.governance, team_of, n_teams, s.horizon.start);
 
@@ -390,7 +529,17 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   std::vector<Accum> acc(n_chunks);
   // Events are buffered per chunk and emitted in chunk order, so the file is deterministic.
   std::vector<std::vector<engine::UsageRecord>> events(on_event ? n_chunks : 0);
-  std::vector<double> team_aware_share(n_teams, 0.0);
+  // Aware people per team and in all, as of the end of the previous day: kept up to date
+  // from the day's newly aware people instead of being recounted every day.
+  std::vector<std::int32_t> team_aware(n_teams, 0);
+  std::int64_t aware_total = 0;
+  for (std::size_t i = 0; i < N; ++i) {
+    team_aware[team_of[i]] += aware[i];
+    aware_total += aware[i];
+  }
+  std::vector<std::vector<std::uint32_t>> newly_aware(n_chunks);  // per chunk, this day
+  std::vector<double> gap_metric;  // the rewarded metric per person, at week ends
+  RankScratch rank_scratch;
   MicroUsd cumulative = 0;
   std::array<MicroUsd, kPurposes> ledger_purpose{};
   MicroUsd blocked_total = 0;
@@ -406,15 +555,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     const bool workday = s.horizon.workdays[date.weekday()];
     governor.begin_day(t);
 
-    // Team awareness from yesterday, for the within-team spread of gaming know-how.
-    std::fill(team_aware_share.begin(), team_aware_share.end(), 0.0);
-    std::int64_t aware_count = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-      team_aware_share[team_of[i]] += aware[i];
-      aware_count += aware[i];
-    }
-    for (int k = 0; k < n_teams; ++k)
-      team_aware_share[k] = team_size_of[k] > 1 ? team_aware_share[k] : 0.0;
+    // Team awareness from yesterday (team_aware), for the within-team spread of know-how.
+    const std::int64_t aware_count = aware_total;
 
     bool redecide = t == 0;
     for (auto& sc : schemes) {
@@ -465,6 +607,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     if (redecide) {
       // Efforts without the leaderboard first, so the expected-cutoff forecast can use them.
       if (lb >= 0 && schemes[lb].active && !schemes[lb].forecast_ready) {
+        // Each decision touches only its own person: any split gives the same efforts.
+#pragma omp parallel for schedule(dynamic, 256) num_threads(team_threads)
         for (std::size_t i = 0; i < N; ++i) decide(i, t);
         publish_expected_cutoff(schemes[lb], t);
       }
@@ -488,11 +632,12 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         bool became_aware = false;
         if (!aware[i]) {
           const int ts = team_size_of[team_of[i]];
-          const double share = ts > 1 ? team_aware_share[team_of[i]] / (ts - 1) : 0.0;
+          const double share = ts > 1 ? static_cast<double>(team_aware[team_of[i]]) / (ts - 1) : 0.0;
           if (r.bernoulli(hazard_base + hazard_spread * share)) {
             aware[i] = 1;
             became_aware = true;
             ++a.newly_aware;
+            newly_aware[ch].push_back(static_cast<std::uint32_t>(i));
           }
         }
         if (redecide || became_aware) decide(i, t);
@@ -510,11 +655,12 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           active = r.bernoulli(sp.active_day_prob);
           if (active) {
             n_tasks = r.poisson(lambda[i] * e_real[i] * productivity);
-            const double prod = lognormal_sum(r, n_tasks, tok_median[i], sp.task_tokens_sigma);
+            const double prod = lognormal_sum(r, n_tasks, tok_median[i], cr.task_sum);
             tok[0] = prod;
             value += n_tasks * value_scale[i];
             if (n_tasks > 0) {
-              const double retries = r.poisson(n_tasks * cr.retries_per_task);
+              const double m = n_tasks * cr.retries_per_task;
+              const double retries = r.poisson_with(m, [&] { return cr.retry_exp(m, n_tasks); });
               tok[1] = retries * sp.retry_fraction * prod / n_tasks;
             }
           }
@@ -527,7 +673,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         // Autonomous agents work every day.
         const auto& ag = sp.agents;
         if (agents[i] > 0) {
-          tok[2] = lognormal_sum(r, agents[i], ag.tokens_per_agent_day.median, ag.tokens_per_agent_day.sigma);
+          tok[2] = lognormal_sum(r, agents[i], ag.tokens_per_agent_day.median, cr.agent_sum);
           value += tok[2] / 1e6 * ag.value_per_mtok_usd;
           // Runaway loops: start with a hazard per agent-day, burn around the clock until a
           // person notices during work hours (or a cap or the detector stops them).
@@ -541,7 +687,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
               if (workday) loop_remaining[i] -= static_cast<float>(work_hours);
             }
             loop_age[i] += static_cast<float>(burn_hours / 24.0);
-          } else if (r.bernoulli(1.0 - std::pow(1.0 - ag.loop_hazard_per_day, agents[i]))) {
+          } else if (r.bernoulli(cr.loop_start[agents[i]])) {
             ++a.loops_started;
             const double start = 24.0 * r.uniform();
             double delay = r.exponential(ag.notice_delay_work_hours);
@@ -628,12 +774,16 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         // Measured outcomes: noisy in real work, and partly gameable.
         const double gaming_mtok = tk[4] / 1e6;
         const auto& oc = sp.outcomes;
-        const double prs = r.poisson(kept * (n_tasks * oc.prs_per_task + e_kpi[i] * bh.kpi_gaming_outcomes_per_unit * (workday ? 1.0 : 0.0)));
-        const double commits = r.poisson(kept * n_tasks * oc.commits_per_task);
-        const double acc_e = r.poisson(kept * n_tasks * oc.edits_per_task * oc.accept_rate +
-                                       gaming_mtok * oc.gaming_edits_per_mtok * oc.gaming_accept_rate);
-        const double rej_e = r.poisson(kept * n_tasks * oc.edits_per_task * (1.0 - oc.accept_rate) +
-                                       gaming_mtok * oc.gaming_edits_per_mtok * (1.0 - oc.gaming_accept_rate));
+        const double m_prs = kept * (n_tasks * oc.prs_per_task + e_kpi[i] * bh.kpi_gaming_outcomes_per_unit * (workday ? 1.0 : 0.0));
+        const double m_commits = kept * n_tasks * oc.commits_per_task;
+        const double m_acc = kept * n_tasks * oc.edits_per_task * oc.accept_rate +
+                             gaming_mtok * oc.gaming_edits_per_mtok * oc.gaming_accept_rate;
+        const double m_rej = kept * n_tasks * oc.edits_per_task * (1.0 - oc.accept_rate) +
+                             gaming_mtok * oc.gaming_edits_per_mtok * (1.0 - oc.gaming_accept_rate);
+        const double prs = r.poisson_with(m_prs, [&] { return cr.prs_exp(m_prs, n_tasks); });
+        const double commits = r.poisson_with(m_commits, [&] { return cr.commits_exp(m_commits, n_tasks); });
+        const double acc_e = r.poisson_with(m_acc, [&] { return cr.accepted_exp(m_acc, n_tasks); });
+        const double rej_e = r.poisson_with(m_rej, [&] { return cr.rejected_exp(m_rej, n_tasks); });
 
         MicroUsd spent = 0;
         for (int p = 0; p < kPurposes; ++p) {
@@ -654,6 +804,11 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           ++a.active;
           week_active[i] = 1;
         }
+        if (week_end) {
+          a.week_users += week_active[i];
+          week_active[i] = 0;
+        }
+        a.longest_loop = std::max(a.longest_loop, loop_age[i]);
         if (workday) {
           e_sum[3 * i] += e_real[i];
           e_sum[3 * i + 1] += e_gaming[i];
@@ -713,6 +868,13 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       day.blocked += a.blocked;
       day.active += a.active;
       day.loops_started += a.loops_started;
+      day.week_users += a.week_users;
+      longest_loop = std::max(longest_loop, static_cast<double>(a.longest_loop));
+    }
+    for (auto& chunk : newly_aware) {
+      for (const std::uint32_t i : chunk) ++team_aware[team_of[i]];
+      aware_total += static_cast<std::int64_t>(chunk.size());
+      chunk.clear();
     }
     const engine::DayReport rep = governor.end_day();
     MicroUsd spend_day = 0;
@@ -725,7 +887,6 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     value_lost_total += day.value_lost;
     loops_started += day.loops_started;
     anomaly_days_total += rep.anomalies;
-    for (std::size_t i = 0; i < N; ++i) longest_loop = std::max(longest_loop, static_cast<double>(loop_age[i]));
 
     auto& D = out.daily;
     D[d_spend_usd][t] = spend_day / 1e6;
@@ -744,26 +905,21 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     lb_gaming_daily[t] = day.tokens[4];
     if (lb >= 0 && schemes[lb].forecast_ready && schemes[lb].active) D[d_leaderboard_cutoff][t] = schemes[lb].cutoff;
     if (week_end) {
-      std::int64_t users = 0;
-      for (std::size_t i = 0; i < N; ++i) {
-        users += week_active[i];
-        week_active[i] = 0;
-      }
+      const std::int64_t users = day.week_users;
       const std::int64_t heads = s.employees();
       const double adoption = heads ? static_cast<double>(users) / heads : 0.0;
       D[d_adoption_weekly][t] = adoption;
       if (t % 7 == 6) weekly_adoption.push_back(adoption);  // only whole weeks count
       // The Goodhart gap over time: does the rewarded metric still rank people by value?
-      std::vector<double> metric(N), val(N);
+      gap_metric.resize(N);
       for (std::size_t i = 0; i < N; ++i) {
         double tokens = 0.0;
         for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-        metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
-                        ? prs_person[i]
-                        : tokens;
-        val[i] = value_person[i];
+        gap_metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
+                            ? prs_person[i]
+                            : tokens;
       }
-      D[d_goodhart_gap_rank][t] = engine::spearman(metric, val).value_or(kNaN);
+      D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person, threads, rank_scratch);
     }
     if (progress) progress->fetch_add(static_cast<std::int64_t>(s.employees()));
   }
@@ -805,14 +961,26 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                       ? prs_person[i]
                       : tokens;
     }
-    F[f_goodhart_gap_rank] = engine::spearman(metric, value_person).value_or(kNaN);
+    F[f_goodhart_gap_rank] = spearman_of(metric, value_person, threads, rank_scratch);
     // Regressional Goodhart: the top decile by the metric against the population, observed
     // and as the population's least-squares line of value on metric predicts.
     if (N >= 10) {
-      std::vector<std::size_t> order(N);
-      std::iota(order.begin(), order.end(), 0);
-      std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return metric[x] > metric[y]; });
       const std::size_t k = N / 10;
+      // The first k of a stable sort by the metric, descending: with ties broken by index the
+      // order is total, so selecting the top k and sorting only them gives the same k in the
+      // same order. (With a NaN the comparison is no order at all: the full stable sort.)
+      std::vector<std::size_t> order(N);
+      if (std::none_of(metric.begin(), metric.end(), [](double v) { return std::isnan(v); })) {
+        std::vector<std::pair<double, std::size_t>> top(N);
+        for (std::size_t i = 0; i < N; ++i) top[i] = {metric[i], i};
+        auto before = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
+        std::nth_element(top.begin(), top.begin() + (k - 1), top.end(), before);
+        std::sort(top.begin(), top.begin() + k, before);
+        for (std::size_t j = 0; j < k; ++j) order[j] = top[j].second;
+      } else {
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return metric[x] > metric[y]; });
+      }
       double sel_v = 0.0, sel_m = 0.0;
       for (std::size_t j = 0; j < k; ++j) {
         sel_v += value_person[order[j]];

@@ -27,4 +27,10 @@ class AtomicFile {
 
 void write_file_atomic(const std::filesystem::path& target, const std::string& content);
 
+// Called with (temp path, true) when an AtomicFile creates its temporary file and with
+// (temp path, false) when it is renamed or removed: lets a signal handler remove unfinished
+// outputs without the engine knowing about signals. Plain function pointer, signal-safe to read.
+using TempFileHook = void (*)(const char* path, bool created);
+void set_temp_file_hook(TempFileHook hook);
+
 }  // namespace goodhart::engine

@@ -8,6 +8,17 @@
 #include <cstdint>
 #include <numbers>
 
+// Draw counting for the benchmark's floor (bench/): a build that defines GOODHART_COUNT_DRAWS
+// counts every primitive a run uses; everywhere else the hooks compile to nothing. The counting
+// build keeps Draws in its own inline namespace so the two definitions never meet at link time.
+#ifdef GOODHART_COUNT_DRAWS
+#define GOODHART_RNG_NAMESPACE counting
+#define GOODHART_COUNT(field, n) (::goodhart::sim::counting::draw_counts.field += (n))
+#else
+#define GOODHART_RNG_NAMESPACE plain
+#define GOODHART_COUNT(field, n) ((void)0)
+#endif
+
 namespace goodhart::sim {
 
 // splitmix64: derives independent 64-bit keys from the scenario seed (MODEL.md section 7).
@@ -20,6 +31,25 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 
 enum class Stream : std::uint32_t { traits = 1, day = 2, leaderboard = 3 };
 
+inline namespace GOODHART_RNG_NAMESPACE {
+
+#ifdef GOODHART_COUNT_DRAWS
+// What a run used, summed over the calling thread (bench/ only).
+struct DrawCounts {
+  double streams = 0;         // Draws objects (one per person-day)
+  double philox_blocks = 0;   // Philox4x32-10 evaluations (4 x 32 bits each)
+  double uniforms = 0;        // uniforms used directly (bernoulli, inversion, exponential)
+  double box_muller = 0;      // pairs of normals: 2 uniforms, log, sqrt, sin, cos
+  double poisson_inv = 0;     // Poisson inversions: one exp each
+  double poisson_steps = 0;   // inversion steps (a multiply, a divide, an add, a compare)
+  double poisson_normal = 0;  // Poisson by normal approximation (mean > 40): a sqrt
+  double exponentials = 0;    // exponential draws: a log
+  double lognormal_exp = 0;   // exp of a scaled normal (LogNormal draws and sums)
+  double priced = 0;          // purposes priced: 4 conversions and the exact integer cost
+};
+inline thread_local DrawCounts draw_counts;
+#endif
+
 // The draws of one (employee, day): each call to next_u32 advances a private counter.
 class Draws {
  public:
@@ -28,10 +58,13 @@ class Draws {
   Draws(std::uint64_t replicate_key, Stream stream, std::uint32_t employee, std::uint32_t day)
       : key_{{static_cast<std::uint32_t>(replicate_key),
               static_cast<std::uint32_t>(replicate_key >> 32)}},
-        ctr_{{employee, day, 0, static_cast<std::uint32_t>(stream)}} {}
+        ctr_{{employee, day, 0, static_cast<std::uint32_t>(stream)}} {
+    GOODHART_COUNT(streams, 1);
+  }
 
   std::uint32_t next_u32() {
     if (pos_ == 4) {
+      GOODHART_COUNT(philox_blocks, 1);
       out_ = Philox{}(ctr_, key_);
       ++ctr_.v[2];
       pos_ = 0;
@@ -39,32 +72,50 @@ class Draws {
     return out_.v[pos_++];
   }
   // Uniform on (0, 1): never 0 or 1, so logs and inverse CDFs are safe.
-  double uniform() { return (static_cast<double>(next_u32()) + 0.5) * 0x1p-32; }
+  double uniform() {
+    GOODHART_COUNT(uniforms, 1);
+    return (static_cast<double>(next_u32()) + 0.5) * 0x1p-32;
+  }
   // Standard normal by Box-Muller (one of the pair; the other is kept).
   double normal() {
     if (has_spare_) {
       has_spare_ = false;
       return spare_;
     }
+    GOODHART_COUNT(box_muller, 1);
+    GOODHART_COUNT(uniforms, -2);  // counted with the pair
     const double r = std::sqrt(-2.0 * std::log(uniform()));
     const double a = 2.0 * std::numbers::pi * uniform();
     spare_ = r * std::sin(a);
     has_spare_ = true;
     return r * std::cos(a);
   }
-  double exponential(double mean) { return -mean * std::log(uniform()); }
+  double exponential(double mean) {
+    GOODHART_COUNT(exponentials, 1);
+    return -mean * std::log(uniform());
+  }
   // Poisson: inversion for small means, normal approximation (continuity-corrected) above 40.
   std::uint32_t poisson(double mean) {
+    return poisson_with(mean, [mean] { return std::exp(-mean); });
+  }
+  // The same draw when the caller already knows exp(-mean) (`exp_neg` returns it, and is
+  // called only when the inversion needs it): a table of exactly those values gives
+  // exactly the same draws.
+  template <typename ExpNeg>
+  std::uint32_t poisson_with(double mean, ExpNeg&& exp_neg) {
     if (!(mean > 0.0)) return 0;
     if (mean > 40.0) {
+      GOODHART_COUNT(poisson_normal, 1);
       const double x = std::floor(mean + std::sqrt(mean) * normal() + 0.5);
       return x > 0.0 ? static_cast<std::uint32_t>(x) : 0u;
     }
+    GOODHART_COUNT(poisson_inv, 1);
     double u = uniform();
-    double p = std::exp(-mean);
+    double p = exp_neg();
     std::uint32_t k = 0;
     double cdf = p;
     while (u > cdf && k < 200) {
+      GOODHART_COUNT(poisson_steps, 1);
       ++k;
       p *= mean / k;
       cdf += p;
@@ -73,7 +124,9 @@ class Draws {
   }
   bool bernoulli(double p) { return uniform() < p; }
   double lognormal(double median, double sigma) {
-    return sigma > 0.0 ? median * std::exp(sigma * normal()) : median;
+    if (!(sigma > 0.0)) return median;
+    GOODHART_COUNT(lognormal_exp, 1);
+    return median * std::exp(sigma * normal());
   }
 
  private:
@@ -84,6 +137,8 @@ class Draws {
   double spare_ = 0.0;
   bool has_spare_ = false;
 };
+
+}  // inline namespace GOODHART_RNG_NAMESPACE
 
 inline std::uint64_t replicate_key(std::uint64_t seed, std::uint64_t replicate) {
   return mix64(mix64(seed) ^ mix64(replicate + 0x51ED270B27DD2F3FULL));
