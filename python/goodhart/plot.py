@@ -341,7 +341,7 @@ def variant_bars(result, figure: str = "spend_usd",
         return fig
 
 
-def audit_rank_scatter(audit, min_usage_percentile: float = 0.6, min_gap: float = 0.35,
+def audit_rank_scatter(audit, min_usage_percentile: float = 0.9, min_gap: float = 0.6,
                        label_suspects: int = 10) -> Figure:
     """Usage rank against outcome rank per person from an audit (an AuditResult, or its
     `people` table: usage_percentile, outcome_percentile, suspect, person). Ranks are
@@ -413,6 +413,20 @@ def audit_correlation(audit) -> Figure:
         ax.legend(loc="lower left")
         _date_axis(ax)
         return fig
+
+
+def tornado(df: pd.DataFrame, output: str | None = None, variant: str | None = None) -> Figure:
+    """Tornado chart of a one-at-a-time sweep (`goodhart.sweep.tornado`'s table)."""
+    from . import sweep  # sweep imports this module; import on use
+
+    return sweep.tornado_plot(df, output=output, variant=variant)
+
+
+def sobol(df: pd.DataFrame, output: str | None = None, variant: str | None = None) -> Figure:
+    """First-order and total Sobol' indices with their intervals (`goodhart.sweep.sobol`)."""
+    from . import sweep
+
+    return sweep.sobol_plot(df, output=output, variant=variant)
 
 
 def to_png(fig: Figure, dpi: int = 144) -> bytes:

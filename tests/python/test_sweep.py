@@ -183,3 +183,13 @@ def mpl_hex(rgba):
     from matplotlib.colors import to_hex
 
     return to_hex(rgba).upper()
+
+
+def test_plot_module_has_the_sensitivity_charts():
+    import goodhart.plot as gp
+    from matplotlib.figure import Figure
+    sweep_file = os.path.join(REPO, "tests", "sim", "data", "sweep_tiny_oat.yaml")
+    t = gs.tornado(gs.run(gs.load(sweep_file), progress=False))
+    fig = gp.tornado(t)
+    assert isinstance(fig, Figure)
+    assert fig.axes[0].get_title()
