@@ -192,4 +192,4 @@ def test_plot_module_has_the_sensitivity_charts():
     t = gs.tornado(gs.run(gs.load(sweep_file), progress=False))
     fig = gp.tornado(t)
     assert isinstance(fig, Figure)
-    assert fig.axes[0].get_title()
+    assert fig.axes[0].get_title(loc="left")
