@@ -269,12 +269,22 @@ AuditResult run_audit(const UsageDataset& data, const AuditOptions& opt) {
   const double alpha = Ewma::alpha_from_halflife(opt.anomaly.halflife_days);
   for (std::uint32_t p = 0; p < np; ++p) {
     if (is_group_identity(people[p].name) || days[p].empty() || !opt.anomaly.enabled) continue;
+    // Idle days are zero-spend days of the baseline; they are never flagged (min_usd >= 0),
+    // so a gap only ends a run and decays the baseline. Gaps past kStepGap days are decayed in
+    // closed form: a person idle for years (or a stray far-off date) costs nothing.
+    constexpr std::int32_t kStepGap = 31;
     Ewma base(alpha);
-    std::size_t k = 0;
     int run = 0;
-    for (std::int32_t d = days[p].front().day; d <= last.days; ++d) {
-      PersonDay cell{d, 0, 0, 0, 0, 0};
-      if (k < days[p].size() && days[p][k].day == d) cell = days[p][k++];
+    std::int32_t prev = days[p].front().day - 1;
+    for (const PersonDay& cell : days[p]) {
+      const std::int32_t d = cell.day;
+      if (const std::int32_t gap = d - prev - 1; gap > 0) {
+        run = 0;
+        if (gap > kStepGap) base.update_zeros(gap);
+        else
+          for (std::int32_t i = 0; i < gap; ++i) base.update(0.0);
+      }
+      prev = d;
       const double x = usd(cell.spend);
       const double mean = base.mean(), sd = base.sd();
       const bool flag = base.count() >= opt.anomaly.warmup_days && x > opt.anomaly.min_usd &&

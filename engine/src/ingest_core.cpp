@@ -396,11 +396,19 @@ namespace {
 constexpr std::uint64_t kMaxRecordCount = 1'000'000'000'000'000ULL;
 constexpr MicroUsd kMaxRecordCost = 1'000'000'000'000 * kMicroPerUsd;
 constexpr std::uint64_t kMaxTotal = std::uint64_t{1} << 62;
+// Usage dates a real export can hold: no metered LLM API billed before 2020, and a date from
+// 2100 on is a mistyped year. Outside this window a record is rejected with its place rather
+// than stretching every period table and baseline walk across the decades in between.
+const Date kFirstUsageDay = *parse_date("2020-01-01");
+const Date kLastUsageDay = *parse_date("2099-12-31");
 }  // namespace
 
 Ingestor::Impl::Prepared Ingestor::Impl::prepare(const UsageRecord& r, PriceModifiers mod,
                                                  const Prepared* also) const {
   Prepared p;
+  if (r.day < kFirstUsageDay || r.day > kLastUsageDay)
+    detail::fail("date " + r.day.iso() + " is outside " + kFirstUsageDay.iso() + " to " + kLastUsageDay.iso() +
+                 " (a mistyped year?)");
   for (int t = 0; t < kTokenTypes; ++t) {
     const std::uint64_t v = r.tokens.n[static_cast<std::size_t>(t)];
     if (v > kMaxRecordCount)

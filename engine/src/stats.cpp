@@ -112,6 +112,19 @@ void Ewma::update(double x) {
   ++n_;
 }
 
+void Ewma::update_zeros(std::int64_t k) {
+  if (k <= 0) return;
+  if (n_ == 0) {  // the first zero sets the mean to 0, the rest leave it there
+    mean_ = 0;
+    var_ = 0;
+  } else {
+    const double bk = std::pow(1.0 - alpha_, static_cast<double>(k));
+    var_ = bk * (var_ + mean_ * mean_ * (1.0 - bk));
+    mean_ *= bk;
+  }
+  n_ += k;
+}
+
 double Ewma::sd() const { return std::sqrt(std::max(var_, 0.0)); }
 
 std::uint64_t SplitMix64::next() {

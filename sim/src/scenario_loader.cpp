@@ -1210,7 +1210,7 @@ struct Checker {
         out.fail(node["variant"], path + ".variant", msg);
       }
       const auto& figures = figure_names();
-      if (out.clean(path + ".metric") &&
+      if (node["metric"] && out.clean(path + ".metric") &&
           std::find(figures.begin(), figures.end(), t.metric) == figures.end()) {
         std::string msg = "target '" + t.name + "' names unknown figure '" + t.metric + "'";
         if (auto g = did_you_mean(t.metric, figures)) msg += "; did you mean '" + *g + "'?";

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "goodhart/engine/audit.hpp"
+#include "goodhart/engine/stats.hpp"
 #include "test_ingest_util.hpp"
 
 using namespace goodhart::engine;
@@ -243,6 +244,35 @@ TEST_CASE("audit: anomaly days against the person's own EWMA baseline", "[audit]
   CHECK(r.anomalies[0].hint == "on a weekend");
   CHECK(r.anomalies[1].hint == "day 2 of a run (runaway loop?)");
   CHECK(summary(r, d, "a").anomaly_days == 3);
+}
+
+TEST_CASE("audit: an idle gap decays the baseline as zero days and ends a run", "[audit]") {
+  // "a": $10 a day for 20 days, then a $100 spike (flagged), then idle for 'gap' days, then $25.
+  // Worked independently: after the spike the baseline is the $10 mean with no spread (the
+  // flagged day stays out); g zero days leave mean m = 10·β^g and variance β^g·100·(1 − β^g),
+  // so the return day is flagged exactly when 25 > ratio·m and 25 > m + z·sd (and 25 > min_usd
+  // of 20); it is day 1 of a new run, whatever the length of the gap.
+  const double beta = 1 - Ewma::alpha_from_halflife(7);
+  for (const int gap : {1, 2, 31, 32, 2000, 25000}) {
+    std::vector<UsageRecord> rs;
+    for (int d = 0; d < 20; ++d) rs.push_back(rec(day_iso("2026-06-01", d), "a", 10));
+    rs.push_back(rec(day_iso("2026-06-01", 20), "a", 100));
+    rs.push_back(rec(day_iso("2026-06-01", 21 + gap), "a", 25));
+    const auto d = build(rs);
+    const auto r = run_audit(d, AuditOptions{});
+    const double bg = std::pow(beta, gap);
+    const double mean = 10 * bg, sd = std::sqrt(bg * (100 * (1 - bg)));
+    const bool expect_flag = 25 > 3.0 * mean && 25 > mean + 4.0 * sd;
+    INFO("gap " << gap);
+    REQUIRE(r.anomalies.size() == (expect_flag ? 2u : 1u));
+    CHECK(expect_flag == (gap > 1));  // the cases cover both outcomes
+    CHECK(r.anomalies[0].run_length == 1);
+    if (expect_flag) {
+      CHECK(r.anomalies[1].run_length == 1);
+      CHECK(r.anomalies[1].baseline_usd == Approx(mean).epsilon(1e-9).margin(1e-300));
+      CHECK(r.anomalies[1].baseline_sd_usd == Approx(sd).epsilon(1e-6).margin(1e-300));
+    }
+  }
 }
 
 TEST_CASE("audit: budget exhaustion forecast and an exhausted budget", "[audit]") {

@@ -266,6 +266,25 @@ TEST_CASE("hostile ingest: token counts that would overflow 64 bits are rejected
     for (const auto& r : ds.rows()) CHECK(r.cost >= 0);
   }
 
+  SECTION("a catalog-priced record worth more than 64-bit micro-dollars is rejected like an exported one") {
+    // Every count within the per-record limit of 10^15, at a premium but real-looking price
+    // of $5,000 per million tokens: $2.5e13, 2.5e19 micro-dollars, past 2^63.
+    const PricingCatalog premium = PricingCatalog::from_yaml(
+        YAML::Load("catalog: {date: 2026-08-21}\nmodels:\n  premium-1: {input: 5000, output: 5000, cache_read: 5000, "
+                   "cache_write_5m: 5000, cache_write_1h: 5000}\n"),
+        "premium.yaml");
+    const std::string e15 = "1000000000000000";
+    Ingestor ing(premium);
+    ing.read_string("date,person,model,input_tokens,output_tokens,cache_read_tokens,cache_write_5m_tokens,cache_write_1h_tokens\n"
+                    "2026-05-04,a,premium-1," + e15 + "," + e15 + "," + e15 + "," + e15 + "," + e15 + "\n",
+                    "premium.csv");
+    const auto ds = ing.finish();
+    check_accounting(ds.report());
+    for (const auto& r : ds.rows()) CHECK(r.cost >= 0);
+    REQUIRE(ds.report().rejected == 1);
+    CHECK(rejection_texts(ds).at(0).rfind("premium.csv:2: ", 0) == 0);
+  }
+
   SECTION("JSON counts of 2^64 and beyond are rejected naming the field") {
     const std::string rec = R"({"date":"2025-09-03T00:00:00Z","actor":{"type":"user_actor","email_address":"a@x.com"},"model_breakdown":[{"model":"claude-opus-4-6","tokens":{"input":18446744073709551616,"output":0,"cache_read":0,"cache_creation":0}}]})";
     const auto ds = read_text(rec + "\n", "big.jsonl");
@@ -291,6 +310,33 @@ TEST_CASE("hostile ingest: bucket times beyond 64-bit seconds are rejected witho
     CHECK(ds.report().rejections[0].str().rfind("oa.json:1: ", 0) == 0);
     CHECK(ds.report().rejections[0].message.find("start_time") != std::string::npos);
   }
+}
+
+TEST_CASE("hostile ingest: dates before 2020 or after 2099 are rejected as mistyped years with their place", "[ingest][hostile]") {
+  // Found by the audit fuzz target: one stray far-off date stretched every period table of the
+  // audit across the decades in between.
+  const auto ds = read_text("date,person,model,cost_usd\n"
+                            "2026-06-01,a,gpt-5,1\n"
+                            "2019-12-31,a,gpt-5,1\n"
+                            "2020-01-01,a,gpt-5,1\n"
+                            "2099-12-31,a,gpt-5,1\n"
+                            "2100-01-01,a,gpt-5,1\n"
+                            "9999-06-01,a,gpt-5,1\n",
+                            "dates.csv");
+  check_accounting(ds.report());
+  CHECK(ds.report().accepted == 3);
+  REQUIRE(ds.report().rejected == 3);
+  const auto texts = rejection_texts(ds);
+  CHECK(texts.at(0) == "dates.csv:3: date 2019-12-31 is outside 2020-01-01 to 2099-12-31 (a mistyped year?)");
+  CHECK(texts.at(1).rfind("dates.csv:6: date 2100-01-01 is outside", 0) == 0);
+  CHECK(texts.at(2).rfind("dates.csv:7: date 9999-06-01 is outside", 0) == 0);
+  CHECK(ds.first_day() == *parse_date("2020-01-01"));
+  CHECK(ds.last_day() == *parse_date("2099-12-31"));
+
+  const std::string rec = R"({"date":"2126-09-03T00:00:00Z","actor":{"type":"user_actor","email_address":"a@x.com"},"model_breakdown":[{"model":"claude-opus-4-6","tokens":{"input":1,"output":0,"cache_read":0,"cache_creation":0}}]})";
+  const auto cc = read_text(rec + "\n", "cc.jsonl");
+  REQUIRE(cc.report().rejected == 1);
+  CHECK(rejection_texts(cc).at(0).rfind("cc.jsonl:1: date 2126-09-03 is outside", 0) == 0);
 }
 
 TEST_CASE("hostile ingest: NaN and infinite and negative numbers are rejected with the place and the field", "[ingest][hostile]") {

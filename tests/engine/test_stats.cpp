@@ -115,3 +115,25 @@ TEST_CASE("SplitMix64 is a fixed sequence", "[stats]") {
     CHECK((u >= 0 && u < 1));
   }
 }
+
+TEST_CASE("EWMA: k zero updates at once equal k single ones", "[stats]") {
+  const double a = Ewma::alpha_from_halflife(7);
+  for (const std::int64_t k : {1, 2, 5, 31, 32, 400, 3000}) {
+    Ewma stepped(a), summed(a);
+    for (double x : {12.0, 40.0, 7.5, 0.0, 25.0}) {
+      stepped.update(x);
+      summed.update(x);
+    }
+    for (std::int64_t i = 0; i < k; ++i) stepped.update(0);
+    summed.update_zeros(k);
+    INFO("k = " << k);
+    CHECK(summed.count() == stepped.count());
+    CHECK(summed.mean() == Approx(stepped.mean()).epsilon(1e-9).margin(1e-300));
+    CHECK(summed.variance() == Approx(stepped.variance()).epsilon(1e-9).margin(1e-300));
+  }
+  Ewma fresh(a);
+  fresh.update_zeros(10);
+  CHECK(fresh.count() == 10);
+  CHECK(fresh.mean() == 0);
+  CHECK(fresh.variance() == 0);
+}

@@ -43,6 +43,9 @@ class Ewma {
   explicit Ewma(double alpha) : alpha_(alpha) {}
   static double alpha_from_halflife(double halflife);
   void update(double x);
+  // k updates with x = 0 at once: the same recurrence summed in closed form
+  // (mean·β^k and β^k·(var + mean²·(1 − β^k)) with β = 1 − alpha), for long idle gaps.
+  void update_zeros(std::int64_t k);
   double mean() const { return mean_; }
   double variance() const { return var_; }
   double sd() const;
