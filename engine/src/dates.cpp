@@ -59,10 +59,15 @@ std::optional<Date> parse_date(std::string_view s) {
 
 std::optional<Date> parse_timestamp_date(std::string_view s) {
   if (auto d = parse_date(s)) return d;
-  long long secs = 0;
+  std::int64_t secs = 0;
   auto r = std::from_chars(s.data(), s.data() + s.size(), secs);
   if (r.ec != std::errc{} || r.ptr != s.data() + s.size()) return std::nullopt;
-  long long day = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  return date_from_unix_seconds(secs);
+}
+
+std::optional<Date> date_from_unix_seconds(std::int64_t secs) {
+  const std::int64_t day = secs / 86400 - (secs % 86400 < 0 ? 1 : 0);  // never negates
+  if (day < -1'000'000 || day > 1'000'000) return std::nullopt;
   return Date{static_cast<std::int32_t>(day)};
 }
 

@@ -487,11 +487,12 @@ Date json_date(od::value v, std::string_view field) {
     if (v.get_int64().get(secs) != simdjson::SUCCESS) {
       double d = 0;
       check(v.get_double().get(d), "'" + std::string(field) + "'");
+      // Only doubles well inside int64 convert; beyond it the cast is undefined.
+      if (!(std::abs(d) < 9.0e18)) fail("'" + std::string(field) + "' is not a plausible unix time");
       secs = static_cast<std::int64_t>(std::floor(d));
     }
-    const std::int64_t day = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-    if (day < -1000000 || day > 1000000) fail("'" + std::string(field) + "' is not a plausible unix time");
-    return Date{static_cast<std::int32_t>(day)};
+    if (auto day = date_from_unix_seconds(secs)) return *day;
+    fail("'" + std::string(field) + "' is not a plausible unix time");
   }
   wrong_type(field, "a date string or unix seconds", t);
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <unistd.h>
 #include <fstream>
+#include <limits>
 
 #include "goodhart/engine/canonical_csv.hpp"
 #include "test_ingest_util.hpp"
@@ -156,4 +157,18 @@ TEST_CASE("JSON Lines longer than the read buffer stream through", "[ingest]") {
   CHECK(ds.people().size() == 300);
   CHECK(totals(ds).cost == 30000 * 10'000);
   CHECK(ds.rows().size() == 300 * 2);  // one outcomes row and one model row per person-day
+}
+
+TEST_CASE("unix seconds give the UTC day by floor division for every int64", "[ingest][dates]") {
+  // Worked by hand: 1756771200 is 2025-09-02T00:00:00Z; one second before is 2025-09-01.
+  CHECK(date_from_unix_seconds(1756771200)->iso() == "2025-09-02");
+  CHECK(date_from_unix_seconds(1756771199)->iso() == "2025-09-01");
+  CHECK(date_from_unix_seconds(0)->iso() == "1970-01-01");
+  CHECK(date_from_unix_seconds(-1)->iso() == "1969-12-31");
+  CHECK(date_from_unix_seconds(-86400)->iso() == "1969-12-31");
+  CHECK(date_from_unix_seconds(-86401)->iso() == "1969-12-30");
+  CHECK_FALSE(date_from_unix_seconds(std::numeric_limits<std::int64_t>::min()));
+  CHECK_FALSE(date_from_unix_seconds(std::numeric_limits<std::int64_t>::max()));
+  CHECK(parse_timestamp_date("-9223372036854775808") == std::nullopt);
+  CHECK(parse_timestamp_date("1756771200")->iso() == "2025-09-02");
 }

@@ -38,4 +38,8 @@ std::optional<Date> parse_date(std::string_view s);
 // Parses an RFC 3339 timestamp or date and returns the UTC date; also accepts unix seconds.
 std::optional<Date> parse_timestamp_date(std::string_view s);
 
+// The UTC day of a unix time in seconds (floor division, defined for every int64 value);
+// nullopt beyond a million days either side of 1970, which no export can mean.
+std::optional<Date> date_from_unix_seconds(std::int64_t secs);
+
 }  // namespace goodhart::engine
