@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "exports.hpp"
 #include "goodhart/engine/audit.hpp"
 #include "goodhart/engine/error.hpp"
 #include "goodhart/engine/ingest.hpp"
@@ -15,11 +16,6 @@ namespace po = boost::program_options;
 namespace goodhart::cli {
 
 namespace {
-
-std::string default_pricing() {
-  if (const char* env = std::getenv("GOODHART_PRICING"); env && *env) return env;
-  return std::string(GOODHART_SOURCE_DIR) + "/scenarios/pricing/2026-08.yaml";
-}
 
 // "250M", "1.5B", "40k" or a plain number.
 double parse_amount(const std::string& text, const char* option) {
@@ -39,30 +35,18 @@ double parse_amount(const std::string& text, const char* option) {
   return v;
 }
 
-void print_rejections(std::ostream& err, const engine::IngestReport& r) {
-  if (r.rejected == 0) return;
-  err << "goodhart: " << r.rejected << " of " << r.records_read << " records rejected";
-  if (r.duplicates) err << " (" << r.duplicates << " duplicates)";
-  err << "\n";
-  for (std::size_t i = 0; i < std::min<std::size_t>(r.rejections.size(), 5); ++i)
-    err << "  " << r.rejections[i].str() << "\n";
-}
-
 }  // namespace
 
 int cmd_audit(int argc, char** argv) {
   po::options_description opts("goodhart audit options");
   opts.add_options()
       ("help,h", "show this help")
-      ("map", po::value<std::string>(), "identity map CSV: identity,person,team,cohort")
       ("period", po::value<std::string>()->default_value("week"), "day, week or month")
       ("out,o", po::value<std::string>(), "write audit.json and CSV tables to DIR")
       ("format,f", po::value<std::vector<std::string>>()->composing(),
        "stdout format: table (default), json or csv (people x period); an export format name "
        "(claude-code, anthropic-usage, anthropic-cost, openai-usage, openai-costs, litellm-spend-logs, "
        "litellm-daily, canonical) sets the input format instead")
-      ("input-format", po::value<std::string>(), "input export format, instead of detecting it")
-      ("pricing", po::value<std::string>(), "pricing catalog (default $GOODHART_PRICING or the shipped 2026-08 one)")
       ("quota", po::value<std::string>(), "adoption quota per person-week, for bunching (e.g. 50M tokens)")
       ("quota-metric", po::value<std::string>()->default_value("tokens"), "tokens or usd")
       ("budget", po::value<std::string>(), "budget in USD, for burn and exhaustion forecast")
@@ -73,10 +57,9 @@ int cmd_audit(int argc, char** argv) {
       ("min-usage-percentile", po::value<double>()->default_value(0.9), "rank test: usage percentile at least this")
       ("acceptance-gap", po::value<double>()->default_value(0.10), "quality test: acceptance this far below the cohort median")
       ("acceptance-z", po::value<double>()->default_value(3.0), "quality test: and a binomial z-score at most minus this")
-      ("seed", po::value<std::uint64_t>()->default_value(20260801), "seed of the budget bootstrap")
-      ("strict", "exit 2 when any record is rejected");
+      ("seed", po::value<std::uint64_t>()->default_value(20260801), "seed of the budget bootstrap");
   po::options_description hidden;
-  hidden.add_options()("inputs", po::value<std::vector<std::string>>(), "export files");
+  add_export_options(opts, hidden);
   po::options_description all;
   all.add(opts).add(hidden);
   po::positional_options_description pos;
@@ -104,10 +87,6 @@ int cmd_audit(int argc, char** argv) {
       else if (auto x = engine::parse_format_name(f)) ingest.format = x;
       else throw po::error("--format must be table, json, csv or an export format name, got '" + f + "'");
     }
-  if (vm.count("input-format")) {
-    ingest.format = engine::parse_format_name(vm["input-format"].as<std::string>());
-    if (!ingest.format) throw po::error("unknown --input-format '" + vm["input-format"].as<std::string>() + "'");
-  }
 
   engine::AuditOptions options;
   const std::string period = vm["period"].as<std::string>();
@@ -135,29 +114,13 @@ int cmd_audit(int argc, char** argv) {
   options.acceptance_z = vm["acceptance-z"].as<double>();
   options.seed = vm["seed"].as<std::uint64_t>();
 
-  const auto catalog = engine::PricingCatalog::load_file(
-      vm.count("pricing") ? vm["pricing"].as<std::string>() : default_pricing());
-  std::optional<engine::IdentityMap> map;
-  if (vm.count("map")) {
-    map = engine::IdentityMap::load_file(vm["map"].as<std::string>());
-    ingest.identities = &*map;
-  }
-  const auto data = engine::ingest_paths(vm["inputs"].as<std::vector<std::string>>(), catalog, ingest);
+  const auto data = read_exports(vm, ingest, "audit");
   const auto& report = data.report();
-  if (report.records_read > 0 && report.accepted == 0) {
-    print_rejections(std::cerr, report);
-    throw engine::InputError(engine::Location{report.files.empty() ? "-" : report.files.front().file},
-                             "no record could be read; nothing to audit");
-  }
   if (options.truth && !data.has_truth())
     throw engine::InputError(engine::Location{report.files.empty() ? "-" : report.files.front().file},
                              "--truth needs a simulated export with gaming_tokens_truth on every usage row "
                              "(goodhart run --events)");
-  if (vm.count("strict") && report.rejected > 0) {
-    print_rejections(std::cerr, report);
-    std::cerr << "goodhart audit: --strict and records were rejected; nothing written\n";
-    return kExitBadInput;
-  }
+  if (refused_by_strict(vm, report, "audit")) return kExitBadInput;
 
   const auto result = engine::run_audit(data, options);
   if (vm.count("out")) engine::write_audit_outputs(vm["out"].as<std::string>(), result, data);
