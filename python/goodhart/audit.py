@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import _core
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+_HERE = os.path.dirname(os.path.realpath(__file__))  # through links, to the source tree
 
 
 def default_pricing() -> str:
