@@ -1,4 +1,5 @@
 #include "goodhart/engine/schema.hpp"
+#include "goodhart/engine/yaml_util.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -275,12 +276,6 @@ std::string list_or(const std::vector<std::string>& v) {
     if (i) s += (i + 1 == v.size()) ? " or " : ", ";
     s += "'" + v[i] + "'";
   }
-  return s;
-}
-
-std::string joined(const std::vector<std::string>& v) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s;
 }
 

@@ -21,6 +21,8 @@ using engine::as_text;
 using engine::Diagnostic;
 using engine::DiagnosticList;
 using engine::did_you_mean;
+using engine::joined;
+using engine::split;
 using engine::element_path;
 using engine::field;
 using engine::InputError;
@@ -528,27 +530,6 @@ YAML::Node fresh_copy(const YAML::Node& n) {
     case YAML::NodeType::Undefined: break;
   }
   return YAML::Node();
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
-}
-
-std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string s;
-  for (std::size_t i = 0; i < v.size(); ++i) s += (i ? sep : "") + v[i];
-  return s;
 }
 
 std::string suggestion(const std::string& key, const std::vector<std::string>& candidates) {

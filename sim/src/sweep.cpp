@@ -28,6 +28,8 @@ namespace goodhart::sim {
 
 using engine::DiagnosticList;
 using engine::InputError;
+using engine::joined;
+using engine::split;
 using engine::Location;
 using engine::SchemaNode;
 using engine::SchemaType;
@@ -51,27 +53,6 @@ const std::vector<std::pair<std::string, SweepDesign>>& designs() {
       {"sobol", SweepDesign::sobol},       {"saltelli", SweepDesign::saltelli},
       {"oat", SweepDesign::oat}};
   return d;
-}
-
-std::string joined(const std::vector<std::string>& v, const char* sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == sep) {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(cur);
-  return out;
 }
 
 // YAML text of a value, in flow style; quoted scalars stay quoted so "1" remains text.

@@ -37,6 +37,11 @@ class DiagnosticList {
   std::vector<Diagnostic> items_;
 };
 
+// "a, b, c" (or with another separator), for lists in messages.
+std::string joined(const std::vector<std::string>& items, const char* sep = ", ");
+// The parts of `s` between each `sep` (a dotted path into its keys); empty parts kept.
+std::vector<std::string> split(const std::string& s, char sep);
+
 // Closest candidate by edit distance, if close enough to be a plausible typo.
 std::optional<std::string> did_you_mean(std::string_view key,
                                         const std::vector<std::string>& candidates);
