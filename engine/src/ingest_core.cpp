@@ -482,16 +482,16 @@ void Ingestor::Impl::apply(const UsageRecord& r, const Prepared& p) {
 }
 
 void Ingestor::Impl::check_org_cost(MicroUsd cost) const {
-  const MicroUsd mag = cost < 0 ? -cost : cost;
-  if (mag > kMaxRecordCost) detail::fail("amount " + format_usd(cost) + " exceeds a trillion dollars in one record");
-  if (static_cast<std::uint64_t>(mag) > kMaxTotal - static_cast<std::uint64_t>(total_abs_cost_))
+  if (cost < 0) detail::fail("amount " + format_usd(cost) + " is negative: a cost report lists charges, not credits");
+  if (cost > kMaxRecordCost) detail::fail("amount " + format_usd(cost) + " exceeds a trillion dollars in one record");
+  if (static_cast<std::uint64_t>(cost) > kMaxTotal - static_cast<std::uint64_t>(total_abs_cost_))
     detail::fail("adding this record would overflow the totals of all records read (2^62)");
 }
 
 void Ingestor::Impl::emit_org_cost(Date day, ExportFormat source, std::string_view item,
                                    std::string_view scope, MicroUsd cost) {
   check_org_cost(cost);
-  total_abs_cost_ += cost < 0 ? -cost : cost;
+  total_abs_cost_ += cost;
   org_costs_[{day.days, static_cast<int>(source), std::string(item), std::string(scope)}] += cost;
 }
 

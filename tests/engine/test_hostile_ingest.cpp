@@ -350,6 +350,14 @@ TEST_CASE("hostile ingest: NaN and infinite and negative numbers are rejected wi
            tokens_input + R"(,"output":0,"cache_read":0,"cache_creation":0},"estimated_cost":{"currency":"USD","amount":)" +
            amount + "}}]}\n";
   };
+  auto anthropic_cost = [](const std::string& amount) {
+    return R"({"data":[{"starting_at":"2025-08-01T00:00:00Z","ending_at":"2025-08-02T00:00:00Z","results":[{"currency":"USD","amount":)" +
+           amount + R"(,"workspace_id":null,"cost_type":"tokens","model":"claude-sonnet-4-5","token_type":"output_tokens"}]}],"has_more":false,"next_page":null})";
+  };
+  auto openai_cost = [](const std::string& value) {
+    return R"({"object":"page","data":[{"object":"bucket","start_time":1756684800,"end_time":1756771200,"results":[{"object":"organization.costs.result","amount":{"value":)" +
+           value + R"(,"currency":"usd"},"line_item":"gpt-5, input","project_id":null}]}],"has_more":false})";
+  };
   const std::vector<Case> cases{
       {"c.csv", canon + "2026-05-04,p,m,1,nan\n", "cost_usd"},
       {"c.csv", canon + "2026-05-04,p,m,1,NaN\n", "cost_usd"},
@@ -372,6 +380,11 @@ TEST_CASE("hostile ingest: NaN and infinite and negative numbers are rejected wi
       {"cc.jsonl", cc("-1", "1"), "input"},
       {"cc.jsonl", cc("1e999", "1"), "input"},
       {"cc.jsonl", cc("2.5", "1"), "input"},
+      // Found by the ingest_anthropic_cost fuzz target: cost-report amounts below zero, as a
+      // string or a number, were added to the organisation's cost lines.
+      {"ac.json", anthropic_cost("\"-11000\""), "amount"},
+      {"ac.json", anthropic_cost("-0.5"), "amount"},
+      {"oc.json", openai_cost("-1.5"), "amount"},
   };
   for (const auto& c : cases) {
     INFO(c.text);
