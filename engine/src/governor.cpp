@@ -32,16 +32,24 @@ Governor::Governor(const PolicyConfig& config, std::vector<std::int32_t> team_of
   org_month_budget_ = limit(cfg_.budgets.org_month_usd);
   org_year_budget_ = limit(cfg_.budgets.org_year_usd);
 
+  // Per-person state only for what the policy uses: a run without team limits, seat months
+  // or anomaly detection keeps one spend counter and two flags per person.
   const std::size_t n = team_.size();
+  n_people_ = n;
+  seat_months_ = seat_month_cap_.set || seat_month_budget_.set;
+  teams_ = team_month_cap_.set || team_month_budget_.set;
   person_today_.assign(n, 0);
-  person_month_.assign(n, 0);
-  ewma_mean_.assign(n, 0.0);
-  ewma_var_.assign(n, 0.0);
-  history_days_.assign(n, 0);
   capped_today_.assign(n, 0);
   anomaly_today_.assign(n, 0);
-  seat_cap_fired_.assign(n, 0);
-  seat_budget_fired_.assign(n, 0);
+  if (seat_months_) person_month_.assign(n, 0);
+  if (seat_month_cap_.set) seat_cap_fired_.assign(n, 0);
+  if (seat_month_budget_.set) seat_budget_fired_.assign(n, 0);
+  if (cfg_.anomaly.enabled) {
+    ewma_mean_.assign(n, 0.0);
+    ewma_var_.assign(n, 0.0);
+    history_days_.assign(n, 0);
+  }
+  if (!teams_) std::vector<std::int32_t>().swap(team_);
   team_month_.assign(n_teams_, 0);
   team_cap_fired_.assign(n_teams_, 0);
   team_budget_fired_.assign(n_teams_, 0);
@@ -100,7 +108,7 @@ Decision Governor::decide(std::int32_t p, MicroUsd requested) const {
     MicroUsd room = kNoLimit;
     if (seat_day_cap_.set) room = std::min(room, seat_day_cap_.micro - person_today_[p]);
     if (seat_month_cap_.set) room = std::min(room, seat_month_cap_.micro - person_month_[p]);
-    if (org_blocked_ || team_blocked_[team_[p]]) room = std::min<MicroUsd>(room, 0);
+    if (org_blocked_ || (teams_ && team_blocked_[team_[p]])) room = std::min<MicroUsd>(room, 0);
     if (room < requested) {
       d.allowed = std::min(requested, std::max<MicroUsd>(room, 0) + in_flight);
       d.capped = d.allowed < requested;
@@ -126,10 +134,10 @@ Decision Governor::decide(std::int32_t p, MicroUsd requested) const {
 
 void Governor::settle(std::int32_t p, MicroUsd spent, const Decision& decision) {
   person_today_[p] += spent;
-  person_month_[p] += spent;
+  if (seat_months_) person_month_[p] += spent;
   capped_today_[p] |= decision.capped;
   anomaly_today_[p] |= decision.anomaly;
-  if (spent <= 0) return;
+  if (spent <= 0 || !cfg_.anomaly.enabled) return;
   // Baselines learn from active days only; a flagged day enters winsorised at the
   // threshold so a loop does not teach the detector that loops are normal.
   double x = static_cast<double>(spent);
@@ -178,7 +186,7 @@ DayReport Governor::end_day() {
   r.day_index = day_;
   const std::size_t alerts_before = alerts_.size();
   const std::int64_t seat_before = seat_alerts_;
-  const std::size_t n = team_.size();
+  const std::size_t n = n_people_;
   const bool seat_alerts = caps_on_ && seat_month_cap_.set;
   const bool seat_budget_alerts = budgets_on_ && seat_month_budget_.set;
   for (std::size_t i = 0; i < n; ++i) {
@@ -187,7 +195,7 @@ DayReport Governor::end_day() {
     r.anomalies += anomaly_today_[i];
     if (today == 0) continue;
     r.spend += today;
-    team_month_[team_[i]] += today;
+    if (teams_) team_month_[team_[i]] += today;
     if (seat_alerts)
       fire(AlertScope::seat, static_cast<int>(i), BudgetKind::cap, BudgetPeriod::month,
            person_month_[i], seat_month_cap_.micro, seat_cap_fired_[i]);

@@ -189,22 +189,18 @@ inline MicroUsd price_tokens(const CohortRuntime& c, const engine::ModelPrice& p
   return exact_cost(price, t);
 }
 
-// engine::spearman's value, faster: each variable is ranked by sorting (value, index)
-// pairs, the two at once when there are threads. Mid-ranks of ties depend only on the
+// engine::spearman's value, faster and leaner: each variable is ranked by sorting (value,
+// index) pairs, one after the other in one scratch buffer released on return, and x (a copy
+// the caller owns) is overwritten with its own ranks. Mid-ranks of ties depend only on the
 // values, so the ranks, and Pearson's correlation of them, are the same. (With a NaN the
 // order of a sort is not defined: engine::spearman then decides, as before.)
-struct RankScratch {
-  std::vector<std::pair<double, std::uint32_t>> tx, ty;
-  std::vector<double> rx, ry;
-};
-
 void average_ranks_into(const std::vector<double>& x, std::vector<std::pair<double, std::uint32_t>>& tmp,
                         std::vector<double>& r) {
   const std::size_t n = x.size();
   tmp.resize(n);
   for (std::size_t i = 0; i < n; ++i) tmp[i] = {x[i], static_cast<std::uint32_t>(i)};
   std::sort(tmp.begin(), tmp.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  r.resize(n);
+  r.resize(n);  // r may be x itself: x is not read again
   for (std::size_t i = 0; i < n;) {
     std::size_t j = i;
     while (j + 1 < n && tmp[j + 1].first == tmp[i].first) ++j;
@@ -214,18 +210,15 @@ void average_ranks_into(const std::vector<double>& x, std::vector<std::pair<doub
   }
 }
 
-double spearman_of(const std::vector<double>& x, const std::vector<double>& y, int threads, RankScratch& sc) {
+double spearman_of(std::vector<double>& x, const std::vector<double>& y) {
   bool nan = x.size() != y.size() || x.size() > std::numeric_limits<std::uint32_t>::max();
   for (std::size_t i = 0; i < x.size() && !nan; ++i) nan = std::isnan(x[i]) || std::isnan(y[i]);
   if (nan) return engine::spearman(x, y).value_or(kNaN);
-#pragma omp parallel sections num_threads(std::min(threads, 2))
-  {
-#pragma omp section
-    average_ranks_into(x, sc.tx, sc.rx);
-#pragma omp section
-    average_ranks_into(y, sc.ty, sc.ry);
-  }
-  return engine::pearson(sc.rx, sc.ry).value_or(kNaN);
+  std::vector<std::pair<double, std::uint32_t>> tmp;
+  std::vector<double> ry;
+  average_ranks_into(y, tmp, ry);
+  average_ranks_into(x, tmp, x);
+  return engine::pearson(x, ry).value_or(kNaN);
 }
 
 struct SchemeRuntime {
@@ -538,8 +531,6 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     aware_total += aware[i];
   }
   std::vector<std::vector<std::uint32_t>> newly_aware(n_chunks);  // per chunk, this day
-  std::vector<double> gap_metric;  // the rewarded metric per person, at week ends
-  RankScratch rank_scratch;
   MicroUsd cumulative = 0;
   std::array<MicroUsd, kPurposes> ledger_purpose{};
   MicroUsd blocked_total = 0;
@@ -911,7 +902,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       D[d_adoption_weekly][t] = adoption;
       if (t % 7 == 6) weekly_adoption.push_back(adoption);  // only whole weeks count
       // The Goodhart gap over time: does the rewarded metric still rank people by value?
-      gap_metric.resize(N);
+      std::vector<double> gap_metric(N);  // the rewarded metric per person
       for (std::size_t i = 0; i < N; ++i) {
         double tokens = 0.0;
         for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
@@ -919,7 +910,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                             ? prs_person[i]
                             : tokens;
       }
-      D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person, threads, rank_scratch);
+      D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person);
     }
     if (progress) progress->fetch_add(static_cast<std::int64_t>(s.employees()));
   }
@@ -961,7 +952,6 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                       ? prs_person[i]
                       : tokens;
     }
-    F[f_goodhart_gap_rank] = spearman_of(metric, value_person, threads, rank_scratch);
     // Regressional Goodhart: the top decile by the metric against the population, observed
     // and as the population's least-squares line of value on metric predicts.
     if (N >= 10) {
@@ -969,8 +959,9 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       // The first k of a stable sort by the metric, descending: with ties broken by index the
       // order is total, so selecting the top k and sorting only them gives the same k in the
       // same order. (With a NaN the comparison is no order at all: the full stable sort.)
-      std::vector<std::size_t> order(N);
+      std::vector<std::size_t> order;
       if (std::none_of(metric.begin(), metric.end(), [](double v) { return std::isnan(v); })) {
+        order.resize(k);
         std::vector<std::pair<double, std::size_t>> top(N);
         for (std::size_t i = 0; i < N; ++i) top[i] = {metric[i], i};
         auto before = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
@@ -978,6 +969,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         std::sort(top.begin(), top.begin() + k, before);
         for (std::size_t j = 0; j < k; ++j) order[j] = top[j].second;
       } else {
+        order.resize(N);
         std::iota(order.begin(), order.end(), 0);
         std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return metric[x] > metric[y]; });
       }
@@ -994,6 +986,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         F[f_selected_value_ratio_predicted] = (line->intercept + line->slope * sel_m) / mean_v;
       }
     }
+    // Last: the ranks overwrite the metric.
+    F[f_goodhart_gap_rank] = spearman_of(metric, value_person);
     // What a tokens-as-value dashboard would claim, minus the value delivered.
     const double useful = tokens_p[0] + tokens_p[2];
     F[f_goodhart_gap_usd] = useful > 0 ? tokens_total * (value_total / useful) - value_total : 0.0;
@@ -1041,23 +1035,40 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   if (N && days) F[f_spend_per_person_month_usd] = spend_total / 1e6 / N / (days / 30.4375);
   {
     std::int64_t active_total = 0;
-    std::vector<double> per_active_day, tokens_users, output_users;
+    // Scratch sized by a count first, each part freed before the next; sorted in place
+    // (quantile_sorted of a sorted copy is what engine::quantile returns).
+    std::size_t n_active = 0, n_users = 0;
     for (std::size_t i = 0; i < N; ++i) {
       active_total += active_days[i];
-      if (active_days[i] > 0) per_active_day.push_back(spend_person[i] / 1e6 / active_days[i]);
+      n_active += active_days[i] > 0;
       double tokens = 0.0;
       for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-      if (tokens > 0) {
-        tokens_users.push_back(tokens);
-        output_users.push_back(prs_person[i]);
-      }
+      n_users += tokens > 0;
     }
     if (active_total > 0) F[f_spend_per_active_day_usd] = spend_total / 1e6 / active_total;
-    if (!per_active_day.empty()) F[f_p90_person_spend_per_active_day_usd] = engine::quantile(per_active_day, 0.9);
-    if (tokens_users.size() >= 10) {
+    if (n_active > 0) {
+      std::vector<double> per_active_day;
+      per_active_day.reserve(n_active);
+      for (std::size_t i = 0; i < N; ++i)
+        if (active_days[i] > 0) per_active_day.push_back(spend_person[i] / 1e6 / active_days[i]);
+      std::sort(per_active_day.begin(), per_active_day.end());
+      F[f_p90_person_spend_per_active_day_usd] = engine::quantile_sorted(per_active_day, 0.9);
+    }
+    if (n_users >= 10) {
+      std::vector<double> tokens_users, output_users;
+      tokens_users.reserve(n_users);
+      output_users.reserve(n_users);
+      for (std::size_t i = 0; i < N; ++i) {
+        double tokens = 0.0;
+        for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+        if (tokens > 0) {
+          tokens_users.push_back(tokens);
+          output_users.push_back(prs_person[i]);
+        }
+      }
       // Mean of the top decile of users by tokens against the median user.
-      std::vector<std::size_t> order(tokens_users.size());
-      std::iota(order.begin(), order.end(), 0);
+      std::vector<std::uint32_t> order(tokens_users.size());
+      std::iota(order.begin(), order.end(), 0u);
       std::sort(order.begin(), order.end(), [&](auto x, auto y) { return tokens_users[x] > tokens_users[y]; });
       const std::size_t dec = std::max<std::size_t>(1, order.size() / 10);
       double top_tok = 0.0, top_out = 0.0;
@@ -1065,8 +1076,11 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         top_tok += tokens_users[order[k]];
         top_out += output_users[order[k]];
       }
-      const double med_tok = engine::quantile(tokens_users, 0.5);
-      const double med_out = engine::quantile(output_users, 0.5);
+      std::vector<std::uint32_t>().swap(order);
+      std::sort(tokens_users.begin(), tokens_users.end());
+      std::sort(output_users.begin(), output_users.end());
+      const double med_tok = engine::quantile_sorted(tokens_users, 0.5);
+      const double med_out = engine::quantile_sorted(output_users, 0.5);
       F[f_top10_vs_median_tokens] = med_tok > 0 ? top_tok / dec / med_tok : kNaN;
       F[f_top10_vs_median_output] = med_out > 0 ? top_out / dec / med_out : kNaN;
     }

@@ -85,7 +85,8 @@ class Governor {
             MicroUsd limit, std::uint32_t& fired_mask);
 
   PolicyConfig cfg_;
-  std::vector<std::int32_t> team_;
+  std::vector<std::int32_t> team_;  // kept only when a team limit needs it
+  std::size_t n_people_ = 0;
   int n_teams_;
   Date start_;
   int day_ = -1;
@@ -93,6 +94,7 @@ class Governor {
   double lag_share_ = 0.0;  // share of a day's request still in flight when a cap trips
   double ewma_alpha_ = 0.0;
   bool caps_on_ = false, budgets_on_ = false, anomaly_on_ = false;
+  bool seat_months_ = false, teams_ = false;  // per-seat month and per-team state kept
 
   Limit seat_day_cap_, seat_month_cap_, team_month_cap_, org_month_cap_, org_year_cap_;
   Limit seat_month_budget_, team_month_budget_, org_month_budget_, org_year_budget_;
