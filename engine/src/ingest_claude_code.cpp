@@ -13,11 +13,11 @@ std::string_view key_of(od::field& f) {
   return std::string_view(s, static_cast<std::size_t>(e - s));
 }
 
-od::object as_object(od::value v, std::string_view field) {
+od::object as_object(od::value v, const Field& field) {
   od::json_type t{};
   check(v.type().get(t), field);
   if (t != od::json_type::object)
-    fail("'" + std::string(field) + "' must be an object, not " + std::string(json_type_name(t)));
+    fail("'" + field.str() + "' must be an object, not " + std::string(json_type_name(t)));
   od::object o;
   check(v.get_object().get(o), field);
   return o;
@@ -25,7 +25,7 @@ od::object as_object(od::value v, std::string_view field) {
 
 // Fields iterate in one pass, in whatever order the export wrote them.
 template <typename F>
-void for_fields(od::object o, std::string_view where, F&& f) {
+void for_fields(od::object o, const Field& where, F&& f) {
   for (auto r : o) {
     od::field fld;
     check(std::move(r).get(fld), where);
@@ -102,13 +102,13 @@ void claude_code_record(Ingestor::Impl& ing, od::object obj, const UnitMeta&) {
     } else if (k == "tool_actions") {
       // An open map: every tool's decisions count as edits accepted or rejected.
       for_fields(as_object(v, "tool_actions"), "tool_actions", [&](std::string_view tool, od::value tv) {
-        const std::string where = "tool_actions." + std::string(tool);
+        const Field where("tool_actions.", tool);
         od::json_type t{};
         check(tv.type().get(t), where);
         if (t == od::json_type::null) return;
         for_fields(as_object(tv, where), where, [&](std::string_view dk, od::value dv) {
-          if (dk == "accepted") out.edits_accepted += to_i64(json_count(dv, where + ".accepted"), dk);
-          else if (dk == "rejected") out.edits_rejected += to_i64(json_count(dv, where + ".rejected"), dk);
+          if (dk == "accepted") out.edits_accepted += to_i64(json_count(dv, Field("tool_actions.", tool, ".accepted")), dk);
+          else if (dk == "rejected") out.edits_rejected += to_i64(json_count(dv, Field("tool_actions.", tool, ".rejected")), dk);
         });
       });
     } else if (k == "model_breakdown") {
@@ -119,9 +119,11 @@ void claude_code_record(Ingestor::Impl& ing, od::object obj, const UnitMeta&) {
         fail("'model_breakdown' must be an array, not " + std::string(json_type_name(t)));
       od::array arr;
       check(v.get_array().get(arr), "model_breakdown");
-      std::size_t i = 0;
+      long long i = 0;
       for (auto el : arr) {
-        const std::string where = "model_breakdown[" + std::to_string(i++) + "]";
+        const long long at = i++;
+        const Field where("model_breakdown", at);
+        auto here = [at](std::string_view b, std::string_view c = {}) { return Field("model_breakdown", at, b, c); };
         od::value ev;
         check(el.get(ev), where);
         if (s.used == s.models.size()) s.models.emplace_back();
@@ -132,43 +134,44 @@ void claude_code_record(Ingestor::Impl& ing, od::object obj, const UnitMeta&) {
         bool have_model = false;
         for_fields(as_object(ev, where), where, [&](std::string_view mk, od::value mv) {
           if (mk == "model") {
-            m.model = json_string(mv, where + ".model");
+            m.model = json_string(mv, here(".model"));
             have_model = true;
           } else if (mk == "tokens") {
             od::json_type tt{};
-            check(mv.type().get(tt), where + ".tokens");
+            check(mv.type().get(tt), here(".tokens"));
             if (tt == od::json_type::null) return;
-            for_fields(as_object(mv, where + ".tokens"), where + ".tokens", [&](std::string_view tk, od::value tv) {
-              if (tk == "input") m.tokens[TokenType::input] = json_count(tv, where + ".tokens.input");
-              else if (tk == "output") m.tokens[TokenType::output] = json_count(tv, where + ".tokens.output");
-              else if (tk == "cache_read") m.tokens[TokenType::cache_read] = json_count(tv, where + ".tokens.cache_read");
+            for_fields(as_object(mv, here(".tokens")), here(".tokens"), [&](std::string_view tk, od::value tv) {
+              if (tk == "input") m.tokens[TokenType::input] = json_count(tv, here(".tokens", ".input"));
+              else if (tk == "output") m.tokens[TokenType::output] = json_count(tv, here(".tokens", ".output"));
+              else if (tk == "cache_read") m.tokens[TokenType::cache_read] = json_count(tv, here(".tokens", ".cache_read"));
               // The analytics API does not split cache writes by lifetime: the default
               // 5-minute one is assumed when pricing.
-              else if (tk == "cache_creation") m.tokens[TokenType::cache_write_5m] = json_count(tv, where + ".tokens.cache_creation");
+              else if (tk == "cache_creation") m.tokens[TokenType::cache_write_5m] = json_count(tv, here(".tokens", ".cache_creation"));
             });
           } else if (mk == "estimated_cost") {
             od::json_type ct{};
-            check(mv.type().get(ct), where + ".estimated_cost");
+            check(mv.type().get(ct), here(".estimated_cost"));
             if (ct == od::json_type::null) return;
             std::optional<MicroUsd> amount;
-            std::string currency = "USD";
-            for_fields(as_object(mv, where + ".estimated_cost"), where + ".estimated_cost",
+            std::string_view currency = "USD";
+            for_fields(as_object(mv, here(".estimated_cost")), here(".estimated_cost"),
                        [&](std::string_view ek, od::value ev2) {
-                         if (ek == "currency") currency = json_string(ev2, where + ".estimated_cost.currency");
+                         if (ek == "currency") currency = json_string(ev2, here(".estimated_cost", ".currency"));
                          else if (ek == "amount") {
-                           od::json_type at{};
-                           check(ev2.type().get(at), where + ".estimated_cost.amount");
-                           if (at != od::json_type::null)
-                             amount = json_amount(ev2, kMicroPerCent, where + ".estimated_cost.amount");
+                           od::json_type amount_type{};
+                           check(ev2.type().get(amount_type), here(".estimated_cost", ".amount"));
+                           if (amount_type != od::json_type::null)
+                             amount = json_amount(ev2, kMicroPerCent, here(".estimated_cost", ".amount"));
                          }
                        });
             if (!equals_ci(currency, "USD"))
-              fail(where + ".estimated_cost.currency is '" + currency + "': only USD amounts can be added up");
-            if (amount && *amount < 0) fail(where + ".estimated_cost.amount is negative");
+              fail(here(".estimated_cost", ".currency").str() + " is '" + std::string(currency) +
+                   "': only USD amounts can be added up");
+            if (amount && *amount < 0) fail(here(".estimated_cost", ".amount").str() + " is negative");
             m.cost = amount;
           }
         });
-        if (!have_model || m.model.empty()) fail(where + " has no 'model'");
+        if (!have_model || m.model.empty()) fail(where.str() + " has no 'model'");
       }
     } else if (k == "terminal_type") {
       s.terminal = json_string(v, "terminal_type");

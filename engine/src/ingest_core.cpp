@@ -109,14 +109,26 @@ namespace detail {
 
 void fail(std::string message) { throw RecordError{std::move(message)}; }
 
-void check(simdjson::error_code e, std::string_view what) {
+std::string Field::str() const {
+  std::string s(a_);
+  if (index_ >= 0) s += "[" + std::to_string(index_) + "]";
+  s += b_;
+  s += c_;
+  return s;
+}
+
+void check(simdjson::error_code e, const Field& what) {
   if (e == simdjson::SUCCESS) return;
-  std::string m(what);
+  std::string m = what.str();
   if (e == simdjson::INCORRECT_TYPE) m += ": wrong JSON type";
   else if (e == simdjson::NUMBER_OUT_OF_RANGE) m += ": number out of range";
   else if (e == simdjson::NUMBER_ERROR) m += ": not a valid number (or out of range)";
   else m += std::string(": invalid JSON (") + simdjson::error_message(e) + ")";
   throw RecordError{std::move(m), e};
+}
+
+void check_quoted(simdjson::error_code e, const Field& what) {
+  if (e != simdjson::SUCCESS) check(e, "'" + what.str() + "'");
 }
 
 bool is_fatal_json_error(simdjson::error_code e) {

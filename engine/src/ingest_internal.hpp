@@ -29,8 +29,30 @@ struct RecordError {
 };
 
 [[noreturn]] void fail(std::string message);
+
+// Where a value sits in a record, put into words only when something is wrong with it, so
+// reading a good record builds no strings: Field("model_breakdown", 2, ".tokens", ".input")
+// reads "model_breakdown[2].tokens.input", Field("tool_actions.", tool, ".accepted") joins
+// three pieces. The pieces must outlive the Field (it is made for one call).
+class Field {
+ public:
+  Field(const char* name) : a_(name) {}
+  Field(std::string_view name) : a_(name) {}
+  Field(const std::string& name) : a_(name) {}
+  Field(std::string_view a, std::string_view b, std::string_view c = {}) : a_(a), b_(b), c_(c) {}
+  Field(std::string_view a, long long index, std::string_view b = {}, std::string_view c = {})
+      : a_(a), b_(b), c_(c), index_(index) {}
+  std::string str() const;
+
+ private:
+  std::string_view a_, b_, c_;
+  long long index_ = -1;  // "[index]" after a_, when >= 0
+};
+
 // Throws RecordError naming `what` when e is an error.
-void check(simdjson::error_code e, std::string_view what);
+void check(simdjson::error_code e, const Field& what);
+// The same with the name quoted: 'name': wrong JSON type.
+void check_quoted(simdjson::error_code e, const Field& what);
 // JSON errors after which the rest of a document cannot be trusted (unlike a wrong type).
 bool is_fatal_json_error(simdjson::error_code e);
 std::string_view json_type_name(od::json_type t);
@@ -228,13 +250,13 @@ void read_litellm_daily(Ingestor::Impl& ing, CsvReader& csv, const CsvHeader& he
 void read_canonical(Ingestor::Impl& ing, CsvReader& csv, const CsvHeader& header);
 
 // JSON value helpers: each throws RecordError naming `field` on a bad value.
-std::uint64_t json_count(od::value v, std::string_view field);    // null → 0
-std::int64_t json_int(od::value v, std::string_view field);       // null → 0
-std::string_view json_string(od::value v, std::string_view field);  // null → ""
-bool json_bool(od::value v, std::string_view field);              // null → false
+std::uint64_t json_count(od::value v, const Field& field);    // null → 0
+std::int64_t json_int(od::value v, const Field& field);       // null → 0
+std::string_view json_string(od::value v, const Field& field);  // null → ""
+bool json_bool(od::value v, const Field& field);              // null → false
 // Amount as a JSON number or decimal string in a unit (cents: kMicroPerCent), exactly.
-MicroUsd json_amount(od::value v, MicroUsd micro_per_unit, std::string_view field);
-Date json_date(od::value v, std::string_view field);  // RFC 3339 string or unix seconds
+MicroUsd json_amount(od::value v, MicroUsd micro_per_unit, const Field& field);
+Date json_date(od::value v, const Field& field);  // RFC 3339 string or unix seconds
 
 // CSV field helpers: throw RecordError naming `column`. Empty numeric fields are 0.
 std::uint64_t csv_count(std::string_view s, std::string_view column);

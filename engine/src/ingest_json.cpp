@@ -389,14 +389,14 @@ void read_json(Ingestor::Impl& ing, InputSource& src, std::optional<ExportFormat
 // --- value helpers -------------------------------------------------------------------------
 
 namespace {
-od::json_type type_of(od::value& v, std::string_view field) {
+od::json_type type_of(od::value& v, const Field& field) {
   od::json_type t{};
-  check(v.type().get(t), "'" + std::string(field) + "'");
+  check_quoted(v.type().get(t), field);
   return t;
 }
 
-[[noreturn]] void wrong_type(std::string_view field, std::string_view want, od::json_type got) {
-  fail("'" + std::string(field) + "' must be " + std::string(want) + ", not " + std::string(json_type_name(got)));
+[[noreturn]] void wrong_type(const Field& field, std::string_view want, od::json_type got) {
+  fail("'" + field.str() + "' must be " + std::string(want) + ", not " + std::string(json_type_name(got)));
 }
 
 std::string_view trim_token(std::string_view t) {
@@ -405,7 +405,7 @@ std::string_view trim_token(std::string_view t) {
 }
 }  // namespace
 
-std::uint64_t json_count(od::value v, std::string_view field) {
+std::uint64_t json_count(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::null) return 0;
   if (t != od::json_type::number) wrong_type(field, "a number", t);
@@ -413,50 +413,50 @@ std::uint64_t json_count(od::value v, std::string_view field) {
   std::uint64_t u = 0;
   auto r = std::from_chars(tok.data(), tok.data() + tok.size(), u);
   if (r.ec == std::errc{} && r.ptr == tok.data() + tok.size()) return u;
-  if (!tok.empty() && tok.front() == '-') fail("'" + std::string(field) + "' must not be negative (" + std::string(tok) + ")");
+  if (!tok.empty() && tok.front() == '-') fail("'" + field.str() + "' must not be negative (" + std::string(tok) + ")");
   double d = 0;
-  check(v.get_double().get(d), "'" + std::string(field) + "'");
+  check_quoted(v.get_double().get(d), field);
   if (!(d >= 0) || d >= 1.8e19 || d != std::floor(d))
-    fail("'" + std::string(field) + "' must be a whole non-negative number, not " + std::string(tok));
+    fail("'" + field.str() + "' must be a whole non-negative number, not " + std::string(tok));
   return static_cast<std::uint64_t>(d);
 }
 
-std::int64_t json_int(od::value v, std::string_view field) {
+std::int64_t json_int(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::null) return 0;
   if (t != od::json_type::number) wrong_type(field, "a number", t);
   std::int64_t i = 0;
   if (v.get_int64().get(i) == simdjson::SUCCESS) return i;
   double d = 0;
-  check(v.get_double().get(d), "'" + std::string(field) + "'");
-  if (d != std::floor(d) || std::fabs(d) >= 9.2e18) fail("'" + std::string(field) + "' must be a whole number");
+  check_quoted(v.get_double().get(d), field);
+  if (d != std::floor(d) || std::fabs(d) >= 9.2e18) fail("'" + field.str() + "' must be a whole number");
   return static_cast<std::int64_t>(d);
 }
 
-std::string_view json_string(od::value v, std::string_view field) {
+std::string_view json_string(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::null) return {};
   if (t != od::json_type::string) wrong_type(field, "a string", t);
   std::string_view s;
-  check(v.get_string().get(s), "'" + std::string(field) + "'");
+  check_quoted(v.get_string().get(s), field);
   return s;
 }
 
-bool json_bool(od::value v, std::string_view field) {
+bool json_bool(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::null) return false;
   if (t != od::json_type::boolean) wrong_type(field, "true or false", t);
   bool b = false;
-  check(v.get_bool().get(b), "'" + std::string(field) + "'");
+  check_quoted(v.get_bool().get(b), field);
   return b;
 }
 
-MicroUsd json_amount(od::value v, MicroUsd micro_per_unit, std::string_view field) {
+MicroUsd json_amount(od::value v, MicroUsd micro_per_unit, const Field& field) {
   const od::json_type t = type_of(v, field);
   std::optional<MicroUsd> m;
   std::string_view text;
   if (t == od::json_type::string) {
-    check(v.get_string().get(text), "'" + std::string(field) + "'");
+    check_quoted(v.get_string().get(text), field);
     m = parse_decimal_micro(text, micro_per_unit);
   } else if (t == od::json_type::number) {
     text = trim_token(v.raw_json_token());
@@ -464,35 +464,35 @@ MicroUsd json_amount(od::value v, MicroUsd micro_per_unit, std::string_view fiel
     m = parse_decimal_micro(text, micro_per_unit);
     if (!m) {
       double d = 0;
-      check(v.get_double().get(d), "'" + std::string(field) + "'");
+      check_quoted(v.get_double().get(d), field);
       m = double_to_micro(d, micro_per_unit);
     }
   } else {
     wrong_type(field, "a number or a decimal string", t);
   }
-  if (!m) fail("'" + std::string(field) + "' is not a decimal amount: " + quoted(text));
+  if (!m) fail("'" + field.str() + "' is not a decimal amount: " + quoted(text));
   return *m;
 }
 
-Date json_date(od::value v, std::string_view field) {
+Date json_date(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::string) {
     std::string_view s;
-    check(v.get_string().get(s), "'" + std::string(field) + "'");
+    check_quoted(v.get_string().get(s), field);
     if (auto d = parse_date(s)) return *d;
-    fail("'" + std::string(field) + "' is not an RFC 3339 date: " + quoted(s));
+    fail("'" + field.str() + "' is not an RFC 3339 date: " + quoted(s));
   }
   if (t == od::json_type::number) {
     std::int64_t secs = 0;
     if (v.get_int64().get(secs) != simdjson::SUCCESS) {
       double d = 0;
-      check(v.get_double().get(d), "'" + std::string(field) + "'");
+      check_quoted(v.get_double().get(d), field);
       // Only doubles well inside int64 convert; beyond it the cast is undefined.
-      if (!(std::abs(d) < 9.0e18)) fail("'" + std::string(field) + "' is not a plausible unix time");
+      if (!(std::abs(d) < 9.0e18)) fail("'" + field.str() + "' is not a plausible unix time");
       secs = static_cast<std::int64_t>(std::floor(d));
     }
     if (auto day = date_from_unix_seconds(secs)) return *day;
-    fail("'" + std::string(field) + "' is not a plausible unix time");
+    fail("'" + field.str() + "' is not a plausible unix time");
   }
   wrong_type(field, "a date string or unix seconds", t);
 }
