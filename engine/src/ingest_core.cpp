@@ -353,11 +353,19 @@ void Ingestor::Impl::check_duplicate(std::uint64_t key) {
 }
 
 std::uint32_t Ingestor::Impl::intern_model(std::string_view m) {
+  // Exports name the same few models over and over: a short list of recent ones first.
+  for (std::uint32_t id : recent_models_)
+    if (id != UINT32_MAX && models_[id] == m) return id;
   auto it = model_ids_.find(m);
-  if (it != model_ids_.end()) return it->second;
-  const auto id = static_cast<std::uint32_t>(models_.size());
-  models_.emplace_back(m);
-  model_ids_.emplace(std::string(m), id);
+  std::uint32_t id;
+  if (it != model_ids_.end()) {
+    id = it->second;
+  } else {
+    id = static_cast<std::uint32_t>(models_.size());
+    models_.emplace_back(m);
+    model_ids_.emplace(std::string(m), id);
+  }
+  recent_models_[recent_model_next_++ % recent_models_.size()] = id;
   return id;
 }
 
@@ -368,7 +376,14 @@ std::uint32_t Ingestor::Impl::person_of(const UsageRecord& r) {
     if (p.cohort.empty() && !r.cohort.empty()) p.cohort = r.cohort;
     return pid;
   };
-  if (auto it = identity_ids_.find(r.person); it != identity_ids_.end()) return fill(it->second);
+  // The pieces of one record, and consecutive records, usually share an identity.
+  if (last_identity_ != UINT32_MAX && r.person == last_identity_name_) return fill(last_identity_);
+  const auto remember = [&](std::uint32_t pid) {
+    last_identity_name_.assign(r.person);
+    last_identity_ = pid;
+    return pid;
+  };
+  if (auto it = identity_ids_.find(r.person); it != identity_ids_.end()) return remember(fill(it->second));
   std::string name = r.person, team = r.team, cohort = r.cohort;
   if (options_.identities) {
     if (const IdentityEntry* e = options_.identities->find(r.person)) {
@@ -392,7 +407,7 @@ std::uint32_t Ingestor::Impl::person_of(const UsageRecord& r) {
     person_ids_.emplace(name, pid);
   }
   identity_ids_.emplace(r.person, pid);
-  return pid;
+  return remember(pid);
 }
 
 PriceModifiers Ingestor::Impl::modifiers(bool batch, bool us_only) const {
@@ -556,8 +571,6 @@ void Ingestor::Impl::read_source(detail::InputSource& src, std::optional<ExportF
 
 UsageDataset Ingestor::Impl::finish() {
   UsageDataset ds;
-  std::vector<std::uint32_t> order(rows_.size());
-  for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   // Sort by names, not ids, so the output does not depend on file order.
   std::vector<std::uint32_t> person_rank(people_.size()), model_rank(models_.size());
   {

@@ -4,6 +4,7 @@
 
 #include <simdjson.h>
 
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -205,6 +206,12 @@ class Ingestor::Impl {
   detail::StringMap<std::uint32_t> identity_ids_;
   detail::StringMap<std::uint32_t> person_ids_;
   detail::StringMap<std::uint32_t> model_ids_;
+  // Caches in front of the maps above (ids never change once given).
+  std::string last_identity_name_;
+  std::uint32_t last_identity_ = UINT32_MAX;
+  std::array<std::uint32_t, 8> recent_models_{UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
+                                              UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
+  std::uint32_t recent_model_next_ = 0;
   std::vector<PersonInfo> people_;
   std::vector<std::string> models_;
   detail::RowIndex row_index_;
