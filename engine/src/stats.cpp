@@ -29,6 +29,18 @@ double quantile(std::span<const double> x, double p) {
   return quantile_sorted(s, p);
 }
 
+double quantile_in_place(std::vector<double>& x, double p) {
+  if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
+  p = std::clamp(p, 0.0, 1.0);
+  const double h = p * static_cast<double>(x.size() - 1);
+  const auto lo = static_cast<std::size_t>(std::floor(h));
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(lo), x.end());
+  const double a = x[lo];
+  // The next order statistic is the least of what selection left above lo.
+  const double b = lo + 1 < x.size() ? *std::min_element(x.begin() + static_cast<std::ptrdiff_t>(lo) + 1, x.end()) : a;
+  return a + (h - static_cast<double>(lo)) * (b - a);
+}
+
 std::vector<double> quantiles(std::span<const double> x, std::span<const double> ps) {
   std::vector<double> s(x.begin(), x.end());
   std::sort(s.begin(), s.end());

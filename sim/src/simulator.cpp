@@ -190,10 +190,11 @@ inline MicroUsd price_tokens(const CohortRuntime& c, const engine::ModelPrice& p
 }
 
 // engine::spearman's value, faster and leaner: each variable is ranked by sorting (value,
-// index) pairs, one after the other in one scratch buffer released on return, and x (a copy
-// the caller owns) is overwritten with its own ranks. Mid-ranks of ties depend only on the
-// values, so the ranks, and Pearson's correlation of them, are the same. (With a NaN the
-// order of a sort is not defined: engine::spearman then decides, as before.)
+// index) pairs, the two at once when there are threads (each in its own scratch), and x (a
+// copy the caller owns) is overwritten with its own ranks; the scratch is released on return.
+// Mid-ranks of ties depend only on the values, so the ranks, and Pearson's correlation of
+// them, are the same. (With a NaN the order of a sort is not defined: engine::spearman then
+// decides, as before.)
 void average_ranks_into(const std::vector<double>& x, std::vector<std::pair<double, std::uint32_t>>& tmp,
                         std::vector<double>& r) {
   const std::size_t n = x.size();
@@ -208,16 +209,22 @@ void average_ranks_into(const std::vector<double>& x, std::vector<std::pair<doub
     for (std::size_t k = i; k <= j; ++k) r[tmp[k].second] = rank;
     i = j + 1;
   }
+  std::vector<std::pair<double, std::uint32_t>>().swap(tmp);
 }
 
-double spearman_of(std::vector<double>& x, const std::vector<double>& y) {
+double spearman_of(std::vector<double>& x, const std::vector<double>& y, int threads) {
   bool nan = x.size() != y.size() || x.size() > std::numeric_limits<std::uint32_t>::max();
   for (std::size_t i = 0; i < x.size() && !nan; ++i) nan = std::isnan(x[i]) || std::isnan(y[i]);
   if (nan) return engine::spearman(x, y).value_or(kNaN);
-  std::vector<std::pair<double, std::uint32_t>> tmp;
+  std::vector<std::pair<double, std::uint32_t>> tx, ty;
   std::vector<double> ry;
-  average_ranks_into(y, tmp, ry);
-  average_ranks_into(x, tmp, x);
+#pragma omp parallel sections num_threads(std::min(threads, 2))
+  {
+#pragma omp section
+    average_ranks_into(y, ty, ry);
+#pragma omp section
+    average_ranks_into(x, tx, x);
+  }
   return engine::pearson(x, ry).value_or(kNaN);
 }
 
@@ -565,19 +572,26 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       const auto& sp = *sc.spec;
       const int since = t - sp.window.start_day;
       if (since > 0 && since % sp.publish_every_days == 0) {
-        std::vector<double> scores;
-        scores.reserve(N);
-        double top = -1.0;
+        // Everyone's score in parallel, then those the board ranks kept in index order; the
+        // slot about to open is emptied in the same pass, after it has been read.
+        std::vector<double> scores(N);
+        const std::size_t opening = static_cast<std::size_t>((lb_slot + 1) % lb_periods);
+#pragma omp parallel for schedule(static, kChunk) num_threads(team_threads)
         for (std::size_t i = 0; i < N; ++i) {
-          if (!sc.applies[cohort_of[i]]) continue;
           double num = 0.0, den = 0.0;
           for (int p = 0; p < lb_periods; ++p) {
             num += lb_num[i * lb_periods + p];
             den += lb_den[i * lb_periods + p];
           }
-          const double score = sp.metric == Metric::outcome_per_usd ? (den > 0 ? num / den : 0.0) : num;
-          scores.push_back(score);
-          top = std::max(top, score);
+          scores[i] = sp.metric == Metric::outcome_per_usd ? (den > 0 ? num / den : 0.0) : num;
+          lb_num[i * lb_periods + opening] = 0.0f;
+          lb_den[i * lb_periods + opening] = 0.0f;
+        }
+        if (std::find(sc.applies.begin(), sc.applies.end(), 0) != sc.applies.end()) {
+          std::size_t kept = 0;
+          for (std::size_t i = 0; i < N; ++i)
+            if (sc.applies[cohort_of[i]]) scores[kept++] = scores[i];
+          scores.resize(kept);
         }
         if (!scores.empty()) {
           const std::size_t k = sp.top_k > 0 ? std::min<std::size_t>(sp.top_k, scores.size())
@@ -588,10 +602,6 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           out.leaderboard_cutoffs.push_back(sc.cutoff);
         }
         lb_slot = (lb_slot + 1) % lb_periods;
-        for (std::size_t i = 0; i < N; ++i) {
-          lb_num[i * lb_periods + lb_slot] = 0.0f;
-          lb_den[i * lb_periods + lb_slot] = 0.0f;
-        }
         redecide = true;
       }
     }
@@ -910,7 +920,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                             ? prs_person[i]
                             : tokens;
       }
-      D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person);
+      D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person, threads);
     }
     if (progress) progress->fetch_add(static_cast<std::int64_t>(s.employees()));
   }
@@ -943,7 +953,9 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   F[f_value_usd] = value_total;
   F[f_value_per_usd] = spend_total > 0 ? value_total / (spend_total / 1e6) : kNaN;
   F[f_theatre_share] = spend_total > 0 ? (spend_p[1] + spend_p[3] + spend_p[4]) / static_cast<double>(spend_total) : 0.0;
-  {
+  // Regressional Goodhart and the spread of use over people: independent of each other,
+  // run side by side when there are threads (each writes its own figures).
+  auto regressional = [&] {
     std::vector<double> metric(N);
     for (std::size_t i = 0; i < N; ++i) {
       double tokens = 0.0;
@@ -986,8 +998,10 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         F[f_selected_value_ratio_predicted] = (line->intercept + line->slope * sel_m) / mean_v;
       }
     }
-    // Last: the ranks overwrite the metric.
-    F[f_goodhart_gap_rank] = spearman_of(metric, value_person);
+  };
+  // The gap between the rewarded metric and value at the end: the last day's, computed then.
+  if (days > 0) F[f_goodhart_gap_rank] = out.daily[d_goodhart_gap_rank][days - 1];
+  {
     // What a tokens-as-value dashboard would claim, minus the value delivered.
     const double useful = tokens_p[0] + tokens_p[2];
     F[f_goodhart_gap_usd] = useful > 0 ? tokens_total * (value_total / useful) - value_total : 0.0;
@@ -1033,10 +1047,9 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   }
   F[f_aware_share_final] = N ? std::accumulate(aware.begin(), aware.end(), 0.0) / N : kNaN;
   if (N && days) F[f_spend_per_person_month_usd] = spend_total / 1e6 / N / (days / 30.4375);
-  {
+  auto spread = [&] {
     std::int64_t active_total = 0;
-    // Scratch sized by a count first, each part freed before the next; sorted in place
-    // (quantile_sorted of a sorted copy is what engine::quantile returns).
+    // Scratch sized by a count first, each part freed before the next.
     std::size_t n_active = 0, n_users = 0;
     for (std::size_t i = 0; i < N; ++i) {
       active_total += active_days[i];
@@ -1051,8 +1064,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       per_active_day.reserve(n_active);
       for (std::size_t i = 0; i < N; ++i)
         if (active_days[i] > 0) per_active_day.push_back(spend_person[i] / 1e6 / active_days[i]);
-      std::sort(per_active_day.begin(), per_active_day.end());
-      F[f_p90_person_spend_per_active_day_usd] = engine::quantile_sorted(per_active_day, 0.9);
+      F[f_p90_person_spend_per_active_day_usd] = engine::quantile_in_place(per_active_day, 0.9);
     }
     if (n_users >= 10) {
       std::vector<double> tokens_users, output_users;
@@ -1077,13 +1089,18 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         top_out += output_users[order[k]];
       }
       std::vector<std::uint32_t>().swap(order);
-      std::sort(tokens_users.begin(), tokens_users.end());
-      std::sort(output_users.begin(), output_users.end());
-      const double med_tok = engine::quantile_sorted(tokens_users, 0.5);
-      const double med_out = engine::quantile_sorted(output_users, 0.5);
+      const double med_tok = engine::quantile_in_place(tokens_users, 0.5);
+      const double med_out = engine::quantile_in_place(output_users, 0.5);
       F[f_top10_vs_median_tokens] = med_tok > 0 ? top_tok / dec / med_tok : kNaN;
       F[f_top10_vs_median_output] = med_out > 0 ? top_out / dec / med_out : kNaN;
     }
+  };
+#pragma omp parallel sections num_threads(std::min(threads, 2))
+  {
+#pragma omp section
+    regressional();
+#pragma omp section
+    spread();
   }
   if (lb >= 0) {
     // Know-how stays: gaming in the week after the leaderboard ends against the week before.

@@ -17,6 +17,9 @@ double mean(std::span<const double> x);  // 0 for an empty span
 double quantile_sorted(std::span<const double> sorted, double p);
 // Same on unsorted data (sorts a copy).
 double quantile(std::span<const double> x, double p);
+// Same value again, on data the caller gives up: the two order statistics around p are found
+// by selection, in linear time and without a copy; x is left reordered.
+double quantile_in_place(std::vector<double>& x, double p);
 std::vector<double> quantiles(std::span<const double> x, std::span<const double> ps);
 double median(std::span<const double> x);
 
