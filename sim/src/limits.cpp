@@ -23,10 +23,10 @@ namespace {
 //     loop and window floats 12, efforts in force 12, target efforts 12           =  64
 //   accumulators: tokens by purpose 40, spend 8, value/PRs/commits/edits 40,
 //     active and capped days 8, effort sums 12, two flags 2                       = 110
-//   ranking scratch at week ends and at the end (the metric 8, (value, index)
-//     pairs 16, ranks 8)                                                          =  32
+//   ranking scratch at week ends (the metric 8, ranks 8, (value, index) pairs 16 for
+//     each variable ranked at once: one with one thread, two with more)         = 32..48
 //   governor: see governor_per_seat                                                = 10..50
-constexpr std::uint64_t kInFlightPerSeat = 64 + 110 + 32;
+constexpr std::uint64_t kInFlightPerSeat = 64 + 110 + 48;
 // Leaderboard window sums: two floats per publication period in the window.
 constexpr std::uint64_t kLeaderboardPerSeatPerPeriod = 8;
 // Replicate 0's people columns built at its end (copies of cohort, team, efforts, spend,
