@@ -6,32 +6,6 @@
 namespace goodhart::engine::detail {
 
 namespace {
-std::string_view key_of(od::field& f) {
-  const char* s = f.key().raw();
-  const char* e = s;
-  while (*e != '"') e += (*e == '\\') ? 2 : 1;
-  return std::string_view(s, static_cast<std::size_t>(e - s));
-}
-
-template <typename F>
-void for_fields(od::object o, std::string_view where, F&& f) {
-  for (auto r : o) {
-    od::field fld;
-    check(std::move(r).get(fld), where);
-    f(key_of(fld), fld.value());
-  }
-}
-
-od::object as_object(od::value v, std::string_view field) {
-  od::json_type t{};
-  check(v.type().get(t), field);
-  if (t != od::json_type::object)
-    fail("'" + std::string(field) + "' must be an object, not " + std::string(json_type_name(t)));
-  od::object o;
-  check(v.get_object().get(o), field);
-  return o;
-}
-
 // The grouping fields, in a fixed order: they identify a result within its bucket.
 struct Grouping {
   std::string_view account_id, api_key_id, service_account_id, workspace_id, model, service_tier,

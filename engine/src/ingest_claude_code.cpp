@@ -6,33 +6,6 @@ namespace goodhart::engine::detail {
 
 namespace {
 
-std::string_view key_of(od::field& f) {
-  const char* s = f.key().raw();
-  const char* e = s;
-  while (*e != '"') e += (*e == '\\') ? 2 : 1;
-  return std::string_view(s, static_cast<std::size_t>(e - s));
-}
-
-od::object as_object(od::value v, const Field& field) {
-  od::json_type t{};
-  check(v.type().get(t), field);
-  if (t != od::json_type::object)
-    fail("'" + field.str() + "' must be an object, not " + std::string(json_type_name(t)));
-  od::object o;
-  check(v.get_object().get(o), field);
-  return o;
-}
-
-// Fields iterate in one pass, in whatever order the export wrote them.
-template <typename F>
-void for_fields(od::object o, const Field& where, F&& f) {
-  for (auto r : o) {
-    od::field fld;
-    check(std::move(r).get(fld), where);
-    f(key_of(fld), fld.value());
-  }
-}
-
 struct ModelEntry {
   std::string model;
   TokenCounts tokens;

@@ -256,6 +256,28 @@ void read_litellm_spend_logs(Ingestor::Impl& ing, CsvReader& csv, const CsvHeade
 void read_litellm_daily(Ingestor::Impl& ing, CsvReader& csv, const CsvHeader& header);
 void read_canonical(Ingestor::Impl& ing, CsvReader& csv, const CsvHeader& header);
 
+// A field's key as the export wrote it (escapes kept: keys are compared, not shown).
+inline std::string_view key_of(od::field& f) {
+  const char* s = f.key().raw();
+  const char* e = s;
+  while (*e != '"') e += (*e == '\\') ? 2 : 1;
+  return std::string_view(s, static_cast<std::size_t>(e - s));
+}
+
+// Calls f(key, value) for each field of o, in one pass, in whatever order the export wrote
+// them.
+template <typename F>
+void for_fields(od::object o, const Field& where, F&& f) {
+  for (auto r : o) {
+    od::field fld;
+    check(std::move(r).get(fld), where);
+    f(key_of(fld), fld.value());
+  }
+}
+
+// v as an object, or a RecordError saying what it is instead.
+od::object as_object(od::value v, const Field& field);
+
 // JSON value helpers: each throws RecordError naming `field` on a bad value.
 std::uint64_t json_count(od::value v, const Field& field);    // null → 0
 std::int64_t json_int(od::value v, const Field& field);       // null → 0

@@ -17,13 +17,6 @@ std::string quoted(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
-std::string_view raw_key(od::field& f) {
-  const char* s = f.key().raw();
-  const char* e = s;
-  while (*e != '"') e += (*e == '\\') ? 2 : 1;
-  return std::string_view(s, static_cast<std::size_t>(e - s));
-}
-
 bool in(std::string_view k, std::initializer_list<std::string_view> names) {
   return std::find(names.begin(), names.end(), k) != names.end();
 }
@@ -41,7 +34,7 @@ Probe probe_keys(od::object& obj) {
   for (auto f : obj) {
     od::field fld;
     if ((p.error = std::move(f).get(fld))) return p;
-    const std::string_view k = raw_key(fld);
+    const std::string_view k = key_of(fld);
     p.results |= k == "results";
     p.data |= k == "data";
     p.starting_at |= k == "starting_at";
@@ -404,6 +397,16 @@ std::string_view trim_token(std::string_view t) {
   return t;
 }
 }  // namespace
+
+od::object as_object(od::value v, const Field& field) {
+  od::json_type t{};
+  check(v.type().get(t), field);
+  if (t != od::json_type::object)
+    fail("'" + field.str() + "' must be an object, not " + std::string(json_type_name(t)));
+  od::object o;
+  check(v.get_object().get(o), field);
+  return o;
+}
 
 std::uint64_t json_count(od::value v, const Field& field) {
   const od::json_type t = type_of(v, field);

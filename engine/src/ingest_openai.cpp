@@ -4,24 +4,6 @@
 
 namespace goodhart::engine::detail {
 
-namespace {
-std::string_view key_of(od::field& f) {
-  const char* s = f.key().raw();
-  const char* e = s;
-  while (*e != '"') e += (*e == '\\') ? 2 : 1;
-  return std::string_view(s, static_cast<std::size_t>(e - s));
-}
-
-template <typename F>
-void for_fields(od::object o, std::string_view where, F&& f) {
-  for (auto r : o) {
-    od::field fld;
-    check(std::move(r).get(fld), where);
-    f(key_of(fld), fld.value());
-  }
-}
-}  // namespace
-
 void openai_usage_result(Ingestor::Impl& ing, od::object obj, const UnitMeta& meta) {
   thread_local UsageRecord rec;
   std::string_view project_id, user_id, api_key_id, model, service_tier;
