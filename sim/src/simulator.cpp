@@ -405,6 +405,21 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   std::vector<std::int32_t> active_days(N, 0), capped_days(N, 0);
   std::vector<float> e_sum(3 * N, 0.0f);
   std::vector<std::uint8_t> anomaly_seen(N, 0), capped_seen(N, 0);
+  // A person's tokens so far, and the metric the incentive rewards (what the Goodhart gap
+  // ranks people by); the whole population's at once, in parallel.
+  auto person_tokens = [&](std::size_t i) {
+    double tokens = 0.0;
+    for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+    return tokens;
+  };
+  const bool outcome_metric = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd;
+  auto rewarded_of = [&](std::size_t i) { return outcome_metric ? prs_person[i] : person_tokens(i); };
+  auto rewarded_all = [&] {
+    std::vector<double> m(N);
+#pragma omp parallel for schedule(static, kChunk) num_threads(std::max(1, threads))
+    for (std::size_t i = 0; i < N; ++i) m[i] = rewarded_of(i);
+    return m;
+  };
 
   const double workday_share = [&] {
     int w = 0;
@@ -912,14 +927,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       D[d_adoption_weekly][t] = adoption;
       if (t % 7 == 6) weekly_adoption.push_back(adoption);  // only whole weeks count
       // The Goodhart gap over time: does the rewarded metric still rank people by value?
-      std::vector<double> gap_metric(N);  // the rewarded metric per person
-      for (std::size_t i = 0; i < N; ++i) {
-        double tokens = 0.0;
-        for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-        gap_metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
-                            ? prs_person[i]
-                            : tokens;
-      }
+      std::vector<double> gap_metric = rewarded_all();
       D[d_goodhart_gap_rank][t] = spearman_of(gap_metric, value_person, threads);
     }
     if (progress) progress->fetch_add(static_cast<std::int64_t>(s.employees()));
@@ -956,14 +964,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   // Regressional Goodhart and the spread of use over people: independent of each other,
   // run side by side when there are threads (each writes its own figures).
   auto regressional = [&] {
-    std::vector<double> metric(N);
-    for (std::size_t i = 0; i < N; ++i) {
-      double tokens = 0.0;
-      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-      metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
-                      ? prs_person[i]
-                      : tokens;
-    }
+    const std::vector<double> metric = rewarded_all();
     // Regressional Goodhart: the top decile by the metric against the population, observed
     // and as the population's least-squares line of value on metric predicts.
     if (N >= 10) {
@@ -1029,8 +1030,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     std::size_t top = 0;
     double top_tokens = -1.0;
     for (std::size_t i = 0; i < N; ++i) {
-      double tokens = 0.0;
-      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+      const double tokens = person_tokens(i);
       if (tokens > top_tokens) {
         top_tokens = tokens;
         top = i;
@@ -1054,9 +1054,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     for (std::size_t i = 0; i < N; ++i) {
       active_total += active_days[i];
       n_active += active_days[i] > 0;
-      double tokens = 0.0;
-      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-      n_users += tokens > 0;
+      n_users += person_tokens(i) > 0;
     }
     if (active_total > 0) F[f_spend_per_active_day_usd] = spend_total / 1e6 / active_total;
     if (n_active > 0) {
@@ -1071,8 +1069,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       tokens_users.reserve(n_users);
       output_users.reserve(n_users);
       for (std::size_t i = 0; i < N; ++i) {
-        double tokens = 0.0;
-        for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
+        const double tokens = person_tokens(i);
         if (tokens > 0) {
           tokens_users.push_back(tokens);
           output_users.push_back(prs_person[i]);
@@ -1131,10 +1128,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       P.effort_usage_gaming[i] = e_sum[3 * i + 1] / wd;
       P.effort_kpi_gaming[i] = e_sum[3 * i + 2] / wd;
       P.spend_usd[i] = spend_person[i] / 1e6;
-      double tokens = 0.0;
-      for (int p = 0; p < kPurposes; ++p) tokens += tok_person[p][i];
-      P.rewarded_metric[i] = rewarded_metric == Metric::outcomes || rewarded_metric == Metric::outcome_per_usd
-                                 ? prs_person[i] : tokens;
+      P.rewarded_metric[i] = rewarded_of(i);
     }
     P.tokens = std::move(tok_person);
     P.value_usd = std::move(value_person);
