@@ -56,6 +56,16 @@ Governor::Governor(const PolicyConfig& config, std::vector<std::int32_t> team_of
   team_blocked_.assign(n_teams_, 0);
 }
 
+std::size_t Governor::bytes_per_person(const PolicyConfig& c) {
+  const bool seat_cap = limit(c.caps.per_seat_month_usd).set, seat_budget = limit(c.budgets.per_seat_month_usd).set;
+  std::size_t b = sizeof(MicroUsd) + 2;  // today's spend, the capped and anomaly flags
+  if (seat_cap || seat_budget) b += sizeof(MicroUsd);
+  b += sizeof(std::uint32_t) * (seat_cap + seat_budget);  // alert masks
+  if (limit(c.caps.team_month_usd).set || limit(c.budgets.team_month_usd).set) b += sizeof(std::int32_t);
+  if (c.anomaly.enabled) b += 2 * sizeof(double) + sizeof(std::int32_t);
+  return b;
+}
+
 MicroUsd Governor::org_limit_micro_usd() const {
   if (org_year_cap_.set) return org_year_cap_.micro;
   if (org_year_budget_.set) return org_year_budget_.micro;

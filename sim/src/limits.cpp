@@ -9,6 +9,7 @@
 #include <string>
 
 #include "goodhart/engine/error.hpp"
+#include "goodhart/engine/governor.hpp"
 #include "goodhart/engine/yaml_util.hpp"
 #include "goodhart/sim/scenario_loader.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 //     active and capped days 8, effort sums 12, two flags 2                       = 110
 //   ranking scratch at week ends (the metric 8, ranks 8, (value, index) pairs 16 for
 //     each variable ranked at once: one with one thread, two with more)         = 32..48
-//   governor: see governor_per_seat                                                = 10..50
+//   governor: engine::Governor::bytes_per_person (by policy)                      = 10..50
 constexpr std::uint64_t kInFlightPerSeat = 64 + 110 + 48;
 // Leaderboard window sums: two floats per publication period in the window.
 constexpr std::uint64_t kLeaderboardPerSeatPerPeriod = 8;
@@ -69,18 +70,6 @@ std::int64_t saturated_employees(const Scenario& s) {
     n = c.headcount > std::numeric_limits<std::int64_t>::max() - n ? std::numeric_limits<std::int64_t>::max()
                                                                    : n + c.headcount;
   return n;
-}
-
-// engine::Governor keeps today's spend and two flags per person, and only what its policy
-// uses beyond that: month spend and an alert mask per limit kind for seat-month limits, the
-// team index for team limits, the EWMA baseline for anomaly detection.
-std::uint64_t governor_per_seat(const engine::PolicyConfig& g) {
-  const bool seat_cap = g.caps.per_seat_month_usd.has_value(), seat_budget = g.budgets.per_seat_month_usd.has_value();
-  std::uint64_t b = 8 + 2;
-  if (seat_cap || seat_budget) b += 8 + 4 * (seat_cap + seat_budget);
-  if (g.caps.team_month_usd || g.budgets.team_month_usd) b += 4;
-  if (g.anomaly.enabled) b += 16 + 4;
-  return b;
 }
 
 int leaderboard_periods(const Scenario& s) {
@@ -160,7 +149,7 @@ RunSizeEstimate estimate_run_size(const Scenario& s, int replicates, int variant
   }
   if (variants <= 0) variants = 1 + static_cast<int>(s.variants.size());
   const auto seats = static_cast<std::uint64_t>(e.seats);
-  e.bytes_per_seat = kInFlightPerSeat + governor_per_seat(s.governance) + kPeopleCopiesPerSeat +
+  e.bytes_per_seat = kInFlightPerSeat + engine::Governor::bytes_per_person(s.governance) + kPeopleCopiesPerSeat +
                      kLeaderboardPerSeatPerPeriod * static_cast<std::uint64_t>(leaderboard_periods(s));
   e.in_flight_bytes = sat_mul(seats, e.bytes_per_seat);
   // The variant in flight builds its own people at its end (counted above as copies); the

@@ -53,6 +53,9 @@ class Governor {
   Governor(const PolicyConfig& config, std::vector<std::int32_t> team_of_person, int n_teams,
            Date start);
 
+  // Bytes the governor keeps per person under `config`: what the constructor allocates.
+  static std::size_t bytes_per_person(const PolicyConfig& config);
+
   // Rolls budget periods and fixes what today's decisions see: team and org budgets settle
   // daily, so spend through yesterday decides whether they block today.
   void begin_day(int day_index);
