@@ -97,113 +97,106 @@ Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort&
 
 namespace {
 
-// f'(d) = P phi((d - gap)/sigma)/sigma - c d of the tournament problem at n points, the
-// same expression as normal_pdf gives, evaluated in passes: the divisions and products of
-// all points first (independent, so they vectorise), then exp, then the rest.
-struct Slope {
-  double prize, sigma, gap, cost;
-  double operator()(double d) const { return prize * normal_pdf((d - gap) / sigma) / sigma - cost * d; }
-  void operator()(const double* d, double* out, int n) const {
-    static const double k = std::sqrt(2.0 * std::numbers::pi);  // as in normal_pdf
-    for (int i = 0; i < n; ++i) {
-      const double x = (d[i] - gap) / sigma;
-      out[i] = -0.5 * x * x;
-    }
-    for (int i = 0; i < n; ++i) out[i] = std::exp(out[i]);
-    for (int i = 0; i < n; ++i) out[i] = prize * (out[i] / k) / sigma - cost * d[i];
+// The tournament problem's slope in logarithms. For d > 0,
+//   f'(d) = P phi((d - gap)/sigma)/sigma - c d
+// has the sign of h(d) = ln(P phi(z)/sigma) - ln(c d) = A - z^2/2 - ln d, with z = (d - gap)/sigma
+// and A = ln(P / (sigma c sqrt(2 pi))) = ln d_max. In t = ln d, H(t) = h(e^t) falls without bound
+// as t -> -inf ... +inf except between the roots d1 <= d2 of d^2 - gap d + sigma^2 = 0 (real when
+// gap > 2 sigma), where it rises: h'(d) = -(d - gap)/sigma^2 - 1/d. Each of those (at most
+// three) monotone stretches holds at most one root, and working with logarithms keeps the
+// far tails (where phi underflows) exact enough to place the root.
+struct LogSlope {
+  double a, sigma, gap;
+  double H(double t) const {
+    const double z = (std::exp(t) - gap) / sigma;
+    return a - 0.5 * z * z - t;
   }
+  double dH(double t) const {  // dH/dt = d h'(d)
+    const double d = std::exp(t);
+    return -(d - gap) * d / (sigma * sigma) - 1.0;
+  }
+  double h(double d) const {
+    const double z = (d - gap) / sigma;
+    return a - 0.5 * z * z - std::log(d);
+  }
+  double dh(double d) const { return -(d - gap) / (sigma * sigma) - 1.0 / d; }
 };
 
-// The bisection of the tournament problem: 52 halvings of [lo, hi], keeping the half where
-// f' changes sign (f'(lo) > 0). Evaluated one after another, each f' waits for the previous
-// one (exp's latency dominates). The same midpoints and decisions are found faster: the
-// root is predicted from the latest values on either side (secant), the midpoints the
-// bisection visits if the prediction holds are evaluated together (independent evaluations
-// overlap in the pipeline), and the decisions are then taken in order from those values;
-// at the first decision that differs from the prediction the rest of the batch is dropped.
-// Every decision uses f' at the same midpoint as before, so the result is bit-for-bit that of
-// the plain loop.
-double bisect(const Slope& df, double lo, double hi, double f_lo, double f_hi) {
-  constexpr int kBatch = 16;
-  double a = lo, fa = f_lo, b = hi, fb = f_hi;  // latest points on either side of the root
-  int it = 0, batch = kBatch;
-  while (it < 52) {
-    double root = a + fa * ((b - a) / (fa - fb));
-    if (!(root >= lo && root <= hi)) root = 0.5 * (lo + hi);
-    const int n = std::min(batch, 52 - it);
-    std::array<double, kBatch> mid, val;
-    // (Selections rather than branches: the decisions are coin flips to a branch predictor.)
-    double plo = lo, phi = hi;
-    for (int j = 0; j < n; ++j) {
-      const double m = 0.5 * (plo + phi);
-      const bool below = m < root;
-      mid[j] = m;
-      plo = below ? m : plo;
-      phi = below ? phi : m;
+// The root of H in [lo, hi] where H falls from H(lo) > 0 to H(hi) <= 0: Newton's method in t,
+// safeguarded as in Numerical Recipes' rtsafe (each evaluation narrows the bracket; a step that
+// would leave it, or that does not shrink to half the step before last, is a bisection),
+// then one Newton step on h in d for full relative precision in d. Returns d = e^t.
+double falling_root(const LogSlope& s, double lo, double hi) {
+  constexpr double eps = std::numeric_limits<double>::epsilon();
+  double t = 0.5 * (lo + hi);
+  double dt = hi - lo, dt_old = dt;
+  for (int it = 0; it < 400; ++it) {
+    const double v = s.H(t);
+    if (v > 0.0) lo = t;
+    else if (v < 0.0) hi = t;
+    else break;
+    const double slope = s.dH(t);
+    const double newton = t - v / slope;
+    dt_old = dt;
+    if (!(newton > lo && newton < hi) || !(std::abs(2.0 * v) <= std::abs(dt_old * slope))) {
+      dt = 0.5 * (hi - lo);
+      t = lo + dt;
+    } else {
+      dt = v / slope;
+      t = newton;
     }
-    df(mid.data(), val.data(), n);
-    int j = 0;
-    for (; j < n; ++j) {
-      const double m = mid[j];  // == 0.5 * (lo + hi) while the predictions hold
-      const double v = val[j];
-      const bool pos = v > 0.0;
-      lo = pos ? m : lo;
-      hi = pos ? hi : m;
-      a = pos ? m : a;
-      fa = pos ? v : fa;
-      b = pos ? b : m;
-      fb = pos ? fb : v;
-      ++it;
-      if (pos != (m < root)) break;
-    }
-    // Close to the root predictions fail more often: smaller batches waste less.
-    batch = j < n ? std::max(4, batch / 2) : kBatch;
+    if (std::abs(dt) <= 4.0 * eps * std::max(1.0, std::abs(t)) || !(t > lo && t < hi)) break;
   }
-  return 0.5 * (lo + hi);
+  const double d_lo = std::exp(lo), d_hi = std::exp(hi);
+  double d = std::clamp(std::exp(t), d_lo, d_hi);
+  if (d > 0.0 && std::isfinite(d)) {
+    const double g = s.dh(d);
+    if (g < 0.0) d = std::clamp(d - s.h(d) / g, d_lo, d_hi);
+  }
+  return d;
 }
 
 }  // namespace
 
 double tournament_best_response(double prize, double sigma, double gap, double cost) {
   if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return 0.0;
+  if (!std::isfinite(prize) || !std::isfinite(sigma) || !std::isfinite(cost) || !std::isfinite(gap))
+    return 0.0;
   auto f = [&](double d) { return prize * normal_cdf((d - gap) / sigma) - 0.5 * cost * d * d; };
-  const Slope df{prize, sigma, gap, cost};
-  // Beyond d_max the marginal prize can no longer pay the marginal cost.
-  const double d_max = prize * normal_pdf(0.0) / (sigma * cost);
-  // f' is a Gaussian bump minus a line: at most three roots, all within the bump's reach or
-  // where the line crosses its tails. A coarse uniform grid plus a fine one over the bump
-  // brackets every sign change.
-  std::array<double, 25> coarse;
-  std::array<double, 39> fine;
-  std::size_t m_fine = 0;
-  for (int i = 0; i <= 24; ++i) coarse[i] = d_max * i / 24.0;
-  for (int k = -19; k <= 19; ++k) {
-    const double d = gap + sigma * k / 4.0;
-    if (d > 0.0 && d < d_max) fine[m_fine++] = d;
-  }
-  // Both parts are ascending: merging them is sorting them (the fine points are > 0, so no
-  // signed zeros meet; with d_max not finite the order is left to std::sort).
-  std::array<double, 64> grid;
-  const std::size_t m = coarse.size() + m_fine;
-  if (std::isfinite(d_max)) {
-    std::merge(coarse.begin(), coarse.end(), fine.begin(), fine.begin() + m_fine, grid.begin());
-  } else {
-    std::copy(coarse.begin(), coarse.end(), grid.begin());
-    std::copy(fine.begin(), fine.begin() + m_fine, grid.begin() + coarse.size());
-    std::sort(grid.begin(), grid.begin() + m);
-  }
-  std::array<double, 64> val;  // f' on the grid: independent evaluations, done together
-  df(grid.data(), val.data(), static_cast<int>(m));
+  // A = ln d_max: beyond d_max = P phi(0) / (sigma c) the marginal prize can no longer pay the
+  // marginal cost (H(A) <= 0). Sums of logarithms: finite for any finite positive inputs.
+  const double a = std::log(prize) - std::log(sigma) - std::log(cost) - 0.5 * std::log(2.0 * std::numbers::pi);
+  const LogSlope s{a, sigma, gap};
   double best_d = 0.0, best_f = f(0.0);
-  for (std::size_t i = 1; i < m; ++i) {
-    // A sign change: f' > 0 at the lower point and f' <= 0 at the upper one.
-    if (!(val[i - 1] > 0.0 && val[i] <= 0.0)) continue;
-    const double d = bisect(df, grid[i - 1], grid[i], val[i - 1], val[i]);
+  auto consider = [&](double d) {
+    if (!(d > 0.0) || !std::isfinite(d)) return;
     const double fd = f(d);
     if (fd > best_f) {
       best_f = fd;
       best_d = d;
     }
+  };
+  // A point low enough that H > 0 there: on (0, D], (d - gap)^2 <= G, so H(t) >= a - G/(2 sigma^2)
+  // - t, which is >= 1 at t = a - G/(2 sigma^2) - 1.
+  auto low_end = [&](double upper_t, double G) {
+    return std::min(upper_t, a - G / (2.0 * sigma * sigma)) - 1.0;
+  };
+  if (gap > 2.0 * sigma) {
+    // H falls to t1, rises to t2, falls after: f has local maxima at the root before t1 (if
+    // H(t1) <= 0) and at the root after t2 (if H(t2) > 0); the root between is a minimum.
+    const double root = std::sqrt((gap - 2.0 * sigma) * (gap + 2.0 * sigma));
+    const double d2 = 0.5 * (gap + root);
+    const double d1 = sigma * sigma / d2;  // d1 d2 = sigma^2
+    const double t1 = std::log(d1), t2 = std::log(d2);
+    const bool first = !(s.H(t1) > 0.0);
+    if (first) consider(falling_root(s, low_end(t1, gap * gap), t1));
+    if (s.H(t2) > 0.0) consider(falling_root(s, t2, std::max(a, t2)));
+  } else {
+    // H falls all the way: one root, below d_max.
+    const double D = gap > 0.0 ? gap : 1.0;
+    const double G = gap > 0.0 ? gap * gap : (1.0 - gap) * (1.0 - gap);
+    const double lo = low_end(std::min(std::log(D), a), G);
+    consider(falling_root(s, lo, std::max(a, lo)));
   }
   return best_d;
 }

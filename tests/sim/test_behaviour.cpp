@@ -91,6 +91,52 @@ TEST_CASE("tournament best response: give up far below the cutoff; effort near i
   CHECK(p * normal_pdf((near - 0.5) / sigma) / sigma == Approx(c * near).epsilon(1e-6));
 }
 
+TEST_CASE("tournament best response: random problems agree with a brute-force search") {
+  // Independent check: the utility P Phi((d - gap)/sigma) - c d^2/2 on a dense grid over
+  // [0, d_max] (nothing beyond d_max can pay), the best cell refined by golden-section search.
+  std::mt19937_64 rng(20261123);
+  auto log_uniform = [&](double lo, double hi) {
+    return std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng));
+  };
+  int interior = 0, three_roots = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    const double p = log_uniform(0.05, 20.0), sigma = log_uniform(0.01, 100.0);
+    const double d_max_in_sigmas = log_uniform(1e-3, 1e3);
+    const double c = p * normal_pdf(0.0) / (sigma * sigma * d_max_in_sigmas);
+    const double gap = sigma * std::uniform_real_distribution<double>(-10.0, 40.0)(rng);
+    auto f = [&](double d) { return p * normal_cdf((d - gap) / sigma) - 0.5 * c * d * d; };
+    const double d_max = p * normal_pdf(0.0) / (sigma * c);
+    const int n = 20000;
+    int best_i = 0;
+    for (int i = 1; i <= n; ++i)
+      if (f(d_max * i / n) > f(d_max * best_i / n)) best_i = i;
+    double lo = d_max * std::max(0, best_i - 1) / n, hi = d_max * std::min(n, best_i + 1) / n;
+    const double r = (std::sqrt(5.0) - 1.0) / 2.0;
+    for (int it = 0; it < 200; ++it) {
+      const double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
+      (f(x1) < f(x2) ? lo : hi) = (f(x1) < f(x2) ? x1 : x2);
+    }
+    const double brute = std::max(f(0.0), f(0.5 * (lo + hi)));
+    const double d = tournament_best_response(p, sigma, gap, c);
+    INFO("trial " << trial << ": P=" << p << " sigma=" << sigma << " gap=" << gap << " c=" << c << " d=" << d);
+    REQUIRE(d >= 0.0);
+    REQUIRE(d <= d_max * (1 + 1e-12));
+    // At least as good as the search, and no better than the search can be wrong by.
+    CHECK(f(d) >= brute - 1e-12 * p);
+    CHECK(f(d) <= brute + 1e-9 * p);
+    if (d > 1e-6 * sigma) {
+      // A stationary point: f'(d) = 0 relative to the size of its two terms.
+      const double slope = p * normal_pdf((d - gap) / sigma) / sigma - c * d;
+      CHECK(std::abs(slope) <= 1e-9 * c * d);
+      ++interior;
+    }
+    three_roots += gap > 2 * sigma && d > gap;
+  }
+  // The sample covers both kinds of answer.
+  CHECK(interior > 200);
+  CHECK(three_roots > 100);
+}
+
 TEST_CASE("homogeneous leaderboard settles on the Lazear-Rosen equilibrium") {
   // Everyone identical; the metric is gaming effort plus N(0, sigma^2) noise; the top share q
   // wins the prize. People forecast the cutoff from the last published board.

@@ -18,7 +18,7 @@ Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort&
 
 // Largest-utility extra metric d >= 0 for  P * Phi((d - gap) / sigma) - c d^2 / 2: the
 // tournament problem in metric units (gap = forecast cutoff minus metric at no extra effort).
-// Not concave: compares every stationary point with giving up (d = 0).
+// Not concave: compares its local maxima (at most two) with giving up (d = 0).
 double tournament_best_response(double prize, double sigma, double gap, double cost);
 
 // Symmetric equilibrium effort of a homogeneous tournament with top share q:
