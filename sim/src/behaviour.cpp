@@ -111,10 +111,6 @@ struct LogSlope {
     const double z = (std::exp(t) - gap) / sigma;
     return a - 0.5 * z * z - t;
   }
-  double dH(double t) const {  // dH/dt = d h'(d)
-    const double d = std::exp(t);
-    return -(d - gap) * d / (sigma * sigma) - 1.0;
-  }
   double h(double d) const {
     const double z = (d - gap) / sigma;
     return a - 0.5 * z * z - std::log(d);
@@ -122,20 +118,22 @@ struct LogSlope {
   double dh(double d) const { return -(d - gap) / (sigma * sigma) - 1.0 / d; }
 };
 
-// The root of H in [lo, hi] where H falls from H(lo) > 0 to H(hi) <= 0: Newton's method in t,
-// safeguarded as in Numerical Recipes' rtsafe (each evaluation narrows the bracket; a step that
-// would leave it, or that does not shrink to half the step before last, is a bisection),
-// then one Newton step on h in d for full relative precision in d. Returns d = e^t.
-double falling_root(const LogSlope& s, double lo, double hi) {
-  constexpr double eps = std::numeric_limits<double>::epsilon();
-  double t = 0.5 * (lo + hi);
+// The root of H in [lo, hi] where H falls from H(lo) > 0 to H(hi) <= 0: Newton's method in t
+// from `guess` (the midpoint when the guess is outside), safeguarded as in Numerical Recipes'
+// rtsafe (each evaluation narrows the bracket; a step that would leave it, or that does not
+// shrink to half the step before last, is a bisection) to within about 1e-9, then one Newton
+// step on h in d for full relative precision in d. Returns d = e^t.
+double falling_root(const LogSlope& s, double lo, double hi, double guess) {
+  double t = guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
   double dt = hi - lo, dt_old = dt;
   for (int it = 0; it < 400; ++it) {
-    const double v = s.H(t);
+    const double d = std::exp(t);
+    const double z = (d - s.gap) / s.sigma;
+    const double v = s.a - 0.5 * z * z - t;
     if (v > 0.0) lo = t;
     else if (v < 0.0) hi = t;
     else break;
-    const double slope = s.dH(t);
+    const double slope = -z * d / s.sigma - 1.0;  // dH/dt = d h'(d)
     const double newton = t - v / slope;
     dt_old = dt;
     if (!(newton > lo && newton < hi) || !(std::abs(2.0 * v) <= std::abs(dt_old * slope))) {
@@ -145,7 +143,8 @@ double falling_root(const LogSlope& s, double lo, double hi) {
       dt = v / slope;
       t = newton;
     }
-    if (std::abs(dt) <= 4.0 * eps * std::max(1.0, std::abs(t)) || !(t > lo && t < hi)) break;
+    // Near enough for the last step, which squares the relative error.
+    if (std::abs(dt) <= 1e-9 * std::max(1.0, std::abs(t)) || !(t > lo && t < hi)) break;
   }
   const double d_lo = std::exp(lo), d_hi = std::exp(hi);
   double d = std::clamp(std::exp(t), d_lo, d_hi);
@@ -189,14 +188,19 @@ double tournament_best_response(double prize, double sigma, double gap, double c
     const double d1 = sigma * sigma / d2;  // d1 d2 = sigma^2
     const double t1 = std::log(d1), t2 = std::log(d2);
     const bool first = !(s.H(t1) > 0.0);
-    if (first) consider(falling_root(s, low_end(t1, gap * gap), t1));
-    if (s.H(t2) > 0.0) consider(falling_root(s, t2, std::max(a, t2)));
+    // Guesses: below t1, d is small against gap, so (d - gap)^2 ~ gap^2; beyond t2 the root
+    // is where z^2/2 = a - ln d with ln d ~ ln d2.
+    if (first) consider(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+    if (s.H(t2) > 0.0)
+      consider(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
   } else {
     // H falls all the way: one root, below d_max.
     const double D = gap > 0.0 ? gap : 1.0;
     const double G = gap > 0.0 ? gap * gap : (1.0 - gap) * (1.0 - gap);
     const double lo = low_end(std::min(std::log(D), a), G);
-    consider(falling_root(s, lo, std::max(a, lo)));
+    const double beyond = std::max(gap, sigma);  // a guess as beyond t2 above
+    consider(falling_root(s, lo, std::max(a, lo),
+                          std::log(std::max(gap, 0.0) + sigma * std::sqrt(2.0 * std::max(0.0, a - std::log(beyond))))));
   }
   return best_d;
 }
