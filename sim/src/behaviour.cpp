@@ -45,54 +45,90 @@ double normal_quantile(double p) {
   return x - u / (1 + x * u / 2);
 }
 
+namespace {
+
+// The exact KKT best response of a person (e0, C, allowed) to any linear reward g: the
+// active sets are enumerated from the largest free set down, and the first whose solution
+// is feasible with non-negative multipliers is the answer. A leaderboard asks one person for
+// several g; the factorisation of each free block of C is kept for the next call (the
+// solutions are those of a fresh factorisation, bit for bit).
+class LinearResponse {
+ public:
+  LinearResponse(const Effort& e0, const CostMatrix& c, const std::array<bool, 3>& allowed)
+      : e0_(e0), c_(c), ce0_(c * e0), allowed_(allowed) {
+    for (int k = 0; k < 3; ++k)
+      if (allowed[k]) mask_ |= 1 << k;
+  }
+
+  Effort operator()(const Effort& g) {
+    constexpr double tol = 1e-12;
+    Effort best = Effort::Zero();
+    double best_obj = -std::numeric_limits<double>::infinity();
+    // Free sets from largest to smallest: the interior solution is the common case.
+    for (int pop = 3; pop >= 0; --pop) {
+      for (int free = mask_; ; free = (free - 1) & mask_) {
+        if (__builtin_popcount(free) == pop) {
+          Effort e = Effort::Zero();
+          std::array<int, 3> idx{};
+          int n = 0;
+          for (int k = 0; k < 3; ++k)
+            if (free & (1 << k)) idx[n++] = k;
+          if (n > 0) {
+            Vec rhs(n);
+            for (int i = 0; i < n; ++i) rhs(i) = g(idx[i]) + ce0_(idx[i]);
+            const Vec ef = factor(free, idx, n).solve(rhs);
+            for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
+          }
+          bool ok = (e.array() >= -tol).all();
+          if (ok) {
+            const Effort mu = c_ * (e - e0_) - g;
+            for (int k = 0; k < 3; ++k)
+              if (allowed_[k] && !(free & (1 << k)) && mu(k) < -tol) ok = false;
+          }
+          if (ok) return e.cwiseMax(0.0);
+          // Numerical safety net: keep the best feasible point in case no set passes exactly.
+          const Effort ep = e.cwiseMax(0.0);
+          const double obj = g.dot(ep) - 0.5 * (ep - e0_).dot(c_ * (ep - e0_));
+          if (obj > best_obj) {
+            best_obj = obj;
+            best = ep;
+          }
+        }
+        if (free == 0) break;
+      }
+    }
+    return best;
+  }
+
+ private:
+  // Fixed maximum sizes: no heap allocation in a solver called per person.
+  using Mat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 3, 3>;
+  using Vec = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 3, 1>;
+  const Eigen::LDLT<Mat>& factor(int free, const std::array<int, 3>& idx, int n) {
+    if (!(have_ & (1 << free))) {
+      Mat cff(n, n);
+      for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j) cff(i, j) = c_(idx[i], idx[j]);
+      ldlt_[free].compute(cff);
+      have_ |= 1 << free;
+    }
+    return ldlt_[free];
+  }
+
+  const Effort& e0_;
+  const CostMatrix& c_;
+  const Effort ce0_;
+  const std::array<bool, 3> allowed_;
+  int mask_ = 0;
+  int have_ = 0;  // bit m: ldlt_[m] holds the factorisation of free set m
+  std::array<Eigen::LDLT<Mat>, 8> ldlt_;
+};
+
+}  // namespace
+
 Effort best_response_linear(const Effort& e0, const CostMatrix& c, const Effort& g,
                             const std::array<bool, 3>& allowed) {
-  const Effort ce0 = c * e0;
-  constexpr double tol = 1e-12;
-  Effort best = Effort::Zero();
-  double best_obj = -std::numeric_limits<double>::infinity();
-  int allowed_mask = 0;
-  for (int k = 0; k < 3; ++k)
-    if (allowed[k]) allowed_mask |= 1 << k;
-  // Free sets from largest to smallest: the interior solution is the common case.
-  for (int pop = 3; pop >= 0; --pop) {
-    for (int free = allowed_mask; ; free = (free - 1) & allowed_mask) {
-      if (__builtin_popcount(free) == pop) {
-        Effort e = Effort::Zero();
-        std::array<int, 3> idx{};
-        int n = 0;
-        for (int k = 0; k < 3; ++k)
-          if (free & (1 << k)) idx[n++] = k;
-        if (n > 0) {
-          // Fixed maximum sizes: no heap allocation in a solver called per person.
-          Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, 3, 3> cff(n, n);
-          Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 3, 1> rhs(n);
-          for (int i = 0; i < n; ++i) {
-            rhs(i) = g(idx[i]) + ce0(idx[i]);
-            for (int j = 0; j < n; ++j) cff(i, j) = c(idx[i], idx[j]);
-          }
-          const Eigen::Matrix<double, Eigen::Dynamic, 1, 0, 3, 1> ef = cff.ldlt().solve(rhs);
-          for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
-        }
-        bool ok = (e.array() >= -tol).all();
-        if (ok) {
-          const Effort mu = c * (e - e0) - g;
-          for (int k = 0; k < 3; ++k)
-            if (allowed[k] && !(free & (1 << k)) && mu(k) < -tol) ok = false;
-        }
-        if (ok) return e.cwiseMax(0.0);
-        // Numerical safety net: keep the best feasible point in case no set passes exactly.
-        const Effort ep = e.cwiseMax(0.0);
-        const double obj = g.dot(ep) - 0.5 * (ep - e0).dot(c * (ep - e0));
-        if (obj > best_obj) {
-          best_obj = obj;
-          best = ep;
-        }
-      }
-      if (free == 0) break;
-    }
-  }
-  return best;
+  return LinearResponse(e0, c, allowed)(g);
 }
 
 namespace {
@@ -214,10 +250,11 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
                                             const std::array<bool, 3>& allowed, double base_metric,
                                             double days, double cutoff, double sigma,
                                             double prize) {
-  const Effort e_lin = best_response_linear(e0, c, g_linear, allowed);
+  LinearResponse respond(e0, c, allowed);
+  const Effort e_lin = respond(g_linear);
   LeaderboardChoice none{e_lin, 0.0};
   if (!(prize > 0.0) || !(sigma > 0.0) || !(days > 0.0)) return none;
-  auto effort_at = [&](double w) { return best_response_linear(e0, c, g_linear + w * a, allowed); };
+  auto effort_at = [&](double w) { return respond(g_linear + w * a); };
   auto utility = [&](const Effort& e) {
     const double metric = base_metric + days * a.dot(e);
     return prize * normal_cdf((metric - cutoff) / sigma) +
