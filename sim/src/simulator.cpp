@@ -591,16 +591,24 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         // slot about to open is emptied in the same pass, after it has been read.
         std::vector<double> scores(N);
         const std::size_t opening = static_cast<std::size_t>((lb_slot + 1) % lb_periods);
-#pragma omp parallel for schedule(static, kChunk) num_threads(team_threads)
-        for (std::size_t i = 0; i < N; ++i) {
-          double num = 0.0, den = 0.0;
-          for (int p = 0; p < lb_periods; ++p) {
-            num += lb_num[i * lb_periods + p];
-            den += lb_den[i * lb_periods + p];
+        // Four people at a time: each person's sum is added in the same order as alone, but
+        // the four chains of additions overlap instead of waiting on one another.
+        constexpr std::size_t kLanes = 4;
+#pragma omp parallel for schedule(static, kChunk / kLanes) num_threads(team_threads)
+        for (std::size_t b = 0; b < N; b += kLanes) {
+          const std::size_t lanes = std::min(kLanes, N - b);
+          double num[kLanes] = {}, den[kLanes] = {};
+          for (int p = 0; p < lb_periods; ++p)
+            for (std::size_t j = 0; j < lanes; ++j) {
+              num[j] += lb_num[(b + j) * lb_periods + p];
+              den[j] += lb_den[(b + j) * lb_periods + p];
+            }
+          for (std::size_t j = 0; j < lanes; ++j) {
+            const std::size_t i = b + j;
+            scores[i] = sp.metric == Metric::outcome_per_usd ? (den[j] > 0 ? num[j] / den[j] : 0.0) : num[j];
+            lb_num[i * lb_periods + opening] = 0.0f;
+            lb_den[i * lb_periods + opening] = 0.0f;
           }
-          scores[i] = sp.metric == Metric::outcome_per_usd ? (den > 0 ? num / den : 0.0) : num;
-          lb_num[i * lb_periods + opening] = 0.0f;
-          lb_den[i * lb_periods + opening] = 0.0f;
         }
         if (std::find(sc.applies.begin(), sc.applies.end(), 0) != sc.applies.end()) {
           std::size_t kept = 0;
