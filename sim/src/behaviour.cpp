@@ -67,7 +67,7 @@ class LinearResponse {
     // Free sets from largest to smallest: the interior solution is the common case.
     for (int pop = 3; pop >= 0; --pop) {
       for (int free = mask_; ; free = (free - 1) & mask_) {
-        if (__builtin_popcount(free) == pop) {
+        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {  // a popcount without the library call a baseline x86-64 build makes
           Effort e = Effort::Zero();
           std::array<int, 3> idx{};
           int n = 0;
