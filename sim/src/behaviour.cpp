@@ -182,11 +182,12 @@ double falling_root(const LogSlope& s, double lo, double hi, double guess) {
     // Near enough for the last step, which squares the relative error.
     if (std::abs(dt) <= 1e-9 * std::max(1.0, std::abs(t)) || !(t > lo && t < hi)) break;
   }
-  const double d_lo = std::exp(lo), d_hi = std::exp(hi);
-  double d = std::clamp(std::exp(t), d_lo, d_hi);
+  double d = std::exp(std::clamp(t, lo, hi));
   if (d > 0.0 && std::isfinite(d)) {
+    // The last step moves d by about 1e-9 of itself; the clamp only guards against a step
+    // taken where h is too flat to trust.
     const double g = s.dh(d);
-    if (g < 0.0) d = std::clamp(d - s.h(d) / g, d_lo, d_hi);
+    if (g < 0.0) d = std::clamp(d - s.h(d) / g, d * (1.0 - 1e-6), d * (1.0 + 1e-6));
   }
   return d;
 }
