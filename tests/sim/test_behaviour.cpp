@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "goodhart/sim/behaviour.hpp"
@@ -135,6 +137,25 @@ TEST_CASE("tournament best response: random problems agree with a brute-force se
   // The sample covers both kinds of answer.
   CHECK(interior > 200);
   CHECK(three_roots > 100);
+}
+
+TEST_CASE("tournament best response: extreme inputs give a finite answer") {
+  const double big = 1e300, tiny = 1e-300, inf = std::numeric_limits<double>::infinity();
+  const double values[] = {tiny, 1e-9, 1.0, 1e9, big};
+  const double gaps[] = {-big, -1e9, -1.0, 0.0, 1.0, 1e9, big};
+  for (double p : values)
+    for (double sigma : values)
+      for (double c : values)
+        for (double gap : gaps) {
+          const double d = tournament_best_response(p, sigma, gap, c);
+          INFO("P=" << p << " sigma=" << sigma << " c=" << c << " gap=" << gap);
+          CHECK(std::isfinite(d));
+          CHECK(d >= 0.0);
+        }
+  // Not a problem at all: nothing to gain, or no cost to weigh it against.
+  CHECK(tournament_best_response(0.0, 1.0, 0.0, 1.0) == 0.0);
+  CHECK(tournament_best_response(1.0, 1.0, std::nan(""), 1.0) == 0.0);
+  CHECK(tournament_best_response(1.0, 1.0, 0.0, inf) == 0.0);
 }
 
 TEST_CASE("homogeneous leaderboard settles on the Lazear-Rosen equilibrium") {
