@@ -192,9 +192,9 @@ double falling_root(const LogSlope& s, double lo, double hi, double guess) {
   return d;
 }
 
-}  // namespace
-
-double tournament_best_response(double prize, double sigma, double gap, double cost) {
+// The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
+// already computed as the utility of no extra effort.
+double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
   if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return 0.0;
   if (!std::isfinite(prize) || !std::isfinite(sigma) || !std::isfinite(cost) || !std::isfinite(gap))
     return 0.0;
@@ -203,7 +203,7 @@ double tournament_best_response(double prize, double sigma, double gap, double c
   // marginal cost (H(A) <= 0). Sums of logarithms: finite for any finite positive inputs.
   const double a = std::log(prize) - std::log(sigma) - std::log(cost) - 0.5 * std::log(2.0 * std::numbers::pi);
   const LogSlope s{a, sigma, gap};
-  double best_d = 0.0, best_f = f(0.0);
+  double best_d = 0.0, best_f = f0;
   auto consider = [&](double d) {
     if (!(d > 0.0) || !std::isfinite(d)) return;
     const double fd = f(d);
@@ -242,6 +242,12 @@ double tournament_best_response(double prize, double sigma, double gap, double c
   return best_d;
 }
 
+}  // namespace
+
+double tournament_best_response(double prize, double sigma, double gap, double cost) {
+  return tournament_solve(prize, sigma, gap, cost, prize * normal_cdf(-gap / sigma));
+}
+
 double tournament_equilibrium_effort(double prize, double top_share, double cost, double sigma) {
   return prize * normal_pdf(normal_quantile(1.0 - top_share)) / (cost * sigma);
 }
@@ -268,13 +274,16 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   const Effort e1 = effort_at(w1);
   const double s = days * a.dot(e1 - e_lin) / w1;  // extra window metric per unit w
   double best_w = 0.0;
-  double best_u = utility(e_lin);
+  // The utility of no extra effort; its normal CDF is also the tournament's f(0).
+  const double metric_lin = base_metric + days * a.dot(e_lin);
+  const double cdf_lin = normal_cdf((metric_lin - cutoff) / sigma);
+  double best_u = prize * cdf_lin + days * (g_linear.dot(e_lin) - 0.5 * (e_lin - e0).dot(c * (e_lin - e0)));
   // effort_at is a pure function of w: the effort at best_w is kept rather than solved again.
   Effort e_best_w;
   bool have_e_best_w = false;
   if (s > 0.0) {
-    const double gap = cutoff - (base_metric + days * a.dot(e_lin));
-    const double d = tournament_best_response(prize, sigma, gap, 1.0 / s);
+    const double gap = cutoff - metric_lin;
+    const double d = tournament_solve(prize, sigma, gap, 1.0 / s, prize * cdf_lin);
     const double w = d / s;
     const Effort e_w = effort_at(w);
     const double u = utility(e_w);
