@@ -588,9 +588,24 @@ UsageDataset Ingestor::Impl::finish() {
     r.person = person_rank[r.person];
     r.model = model_rank[r.model];
   }
-  std::sort(rows_.begin(), rows_.end(), [](const DayUsage& a, const DayUsage& b) {
+  // Keys are unique, so the sorted order is unique. Exports usually come ordered by day and
+  // person: then only each person-day's few model rows need sorting.
+  auto by_key = [](const DayUsage& a, const DayUsage& b) {
     return std::tie(a.day.days, a.person, a.model) < std::tie(b.day.days, b.person, b.model);
-  });
+  };
+  auto by_person_day = [](const DayUsage& a, const DayUsage& b) {
+    return std::tie(a.day.days, a.person) < std::tie(b.day.days, b.person);
+  };
+  if (std::is_sorted(rows_.begin(), rows_.end(), by_person_day)) {
+    for (auto it = rows_.begin(); it != rows_.end();) {
+      auto end = it + 1;
+      while (end != rows_.end() && end->day.days == it->day.days && end->person == it->person) ++end;
+      std::sort(it, end, by_key);
+      it = end;
+    }
+  } else {
+    std::sort(rows_.begin(), rows_.end(), by_key);
+  }
   ds.rows_ = std::move(rows_);
   if (!ds.rows_.empty()) {
     ds.first_ = ds.rows_.front().day;

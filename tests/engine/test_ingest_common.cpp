@@ -4,7 +4,11 @@
 #include <filesystem>
 #include <unistd.h>
 #include <fstream>
+#include <algorithm>
 #include <limits>
+#include <random>
+#include <sstream>
+#include <tuple>
 
 #include "goodhart/engine/canonical_csv.hpp"
 #include "test_ingest_util.hpp"
@@ -171,4 +175,43 @@ TEST_CASE("unix seconds give the UTC day by floor division for every int64", "[i
   CHECK_FALSE(date_from_unix_seconds(std::numeric_limits<std::int64_t>::max()));
   CHECK(parse_timestamp_date("-9223372036854775808") == std::nullopt);
   CHECK(parse_timestamp_date("1756771200")->iso() == "2025-09-02");
+}
+
+TEST_CASE("rows come out by day, person name and model name whatever the input order", "[ingest]") {
+  // Records of 3 days x 4 people x 3 models, written (a) by day and person with the models of
+  // each person-day in a scrambled order, as exports usually are, and (b) fully shuffled.
+  const std::vector<std::string> people = {"dora", "abe", "cy", "bo"}, models = {"claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"};
+  std::vector<UsageRecord> recs;
+  for (int d = 0; d < 3; ++d)
+    for (const auto& p : people)
+      for (const auto& m : models) {
+        UsageRecord r;
+        r.day = *parse_date("2026-03-02") + d;
+        r.person = p;
+        r.model = m;
+        r.tokens[TokenType::input] = 1000 * (d + 1) + p.size() * 10 + m.size();
+        recs.push_back(r);
+      }
+  auto read_in = [&](const std::vector<UsageRecord>& order) {
+    std::ostringstream out;
+    CanonicalCsvWriter w(out);
+    for (const auto& r : order) w.write(r);
+    return read_text(out.str(), "rows.csv");
+  };
+  auto by_day_person = recs;  // people already in name order within each day, models not
+  std::stable_sort(by_day_person.begin(), by_day_person.end(), [](const UsageRecord& a, const UsageRecord& b) {
+    return std::tie(a.day.days, a.person) < std::tie(b.day.days, b.person);
+  });
+  auto shuffled = recs;
+  std::shuffle(shuffled.begin(), shuffled.end(), std::mt19937(7));
+  for (const auto* order : {&recs, &by_day_person, &shuffled}) {
+    const UsageDataset ds = read_in(*order);
+    REQUIRE(ds.rows().size() == recs.size());
+    std::vector<std::tuple<int, std::string, std::string, std::uint64_t>> got, want;
+    for (const auto& r : ds.rows())
+      got.emplace_back(r.day.days, ds.people()[r.person].name, ds.models()[r.model], r.tokens[TokenType::input]);
+    for (const auto& r : recs) want.emplace_back(r.day.days, r.person, r.model, r.tokens[TokenType::input]);
+    std::sort(want.begin(), want.end());
+    CHECK(got == want);
+  }
 }
