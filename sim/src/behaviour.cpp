@@ -67,7 +67,8 @@ class LinearResponse {
     // Free sets from largest to smallest: the interior solution is the common case.
     for (int pop = 3; pop >= 0; --pop) {
       for (int free = mask_; ; free = (free - 1) & mask_) {
-        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {  // a popcount without the library call a baseline x86-64 build makes
+        // (A popcount written out: a baseline x86-64 build makes __builtin_popcount a call.)
+        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {
           Effort e = Effort::Zero();
           std::array<int, 3> idx{};
           int n = 0;
@@ -136,11 +137,11 @@ namespace {
 // The tournament problem's slope in logarithms. For d > 0,
 //   f'(d) = P phi((d - gap)/sigma)/sigma - c d
 // has the sign of h(d) = ln(P phi(z)/sigma) - ln(c d) = A - z^2/2 - ln d, with z = (d - gap)/sigma
-// and A = ln(P / (sigma c sqrt(2 pi))) = ln d_max. In t = ln d, H(t) = h(e^t) falls without bound
-// as t -> -inf ... +inf except between the roots d1 <= d2 of d^2 - gap d + sigma^2 = 0 (real when
-// gap > 2 sigma), where it rises: h'(d) = -(d - gap)/sigma^2 - 1/d. Each of those (at most
-// three) monotone stretches holds at most one root, and working with logarithms keeps the
-// far tails (where phi underflows) exact enough to place the root.
+// and A = ln(P / (sigma c sqrt(2 pi))) = ln d_max. Since h'(d) = -(d - gap)/sigma^2 - 1/d, h falls
+// from +inf (d -> 0) to -inf (d -> inf) except between the roots d1 <= d2 of
+// d^2 - gap d + sigma^2 = 0 (real when gap > 2 sigma), where it rises. Each of those (at most
+// three) monotone stretches holds at most one root. The roots are sought in t = ln d, on
+// H(t) = h(e^t): logarithms keep the far tails, where phi underflows, exact enough.
 struct LogSlope {
   double a, sigma, gap;
   double H(double t) const {
