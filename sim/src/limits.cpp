@@ -28,8 +28,8 @@ namespace {
 //     each variable ranked at once: one with one thread, two with more)         = 32..48
 //   governor: engine::Governor::bytes_per_person (by policy)                      = 10..50
 constexpr std::uint64_t kInFlightPerSeat = 64 + 110 + 48;
-// Leaderboard window sums: two floats per publication period in the window.
-constexpr std::uint64_t kLeaderboardPerSeatPerPeriod = 8;
+// Leaderboard window sums: a float per publication period in the window, two for a board
+// that ranks a ratio (outcomes per dollar).
 // Replicate 0's people columns built at its end (copies of cohort, team, efforts, spend,
 // rewarded metric), while the in-flight arrays still exist.
 constexpr std::uint64_t kPeopleCopiesPerSeat = 2 + 4 + 24 + 8 + 8;
@@ -72,11 +72,16 @@ std::int64_t saturated_employees(const Scenario& s) {
   return n;
 }
 
-int leaderboard_periods(const Scenario& s) {
+// The largest window of any leaderboard the scenario defines (a variant may enable one the
+// base leaves off), in bytes per seat.
+std::uint64_t leaderboard_bytes_per_seat(const Scenario& s) {
+  std::uint64_t most = 0;
   for (const auto& k : s.incentives)
-    if (k.kind == SchemeKind::leaderboard && k.enabled)
-      return std::max(1, k.window_days / std::max(1, k.publish_every_days));
-  return 0;
+    if (k.kind == SchemeKind::leaderboard) {
+      const auto periods = static_cast<std::uint64_t>(std::max(1, k.window_days / std::max(1, k.publish_every_days)));
+      most = std::max(most, periods * (k.metric == Metric::outcome_per_usd ? 8 : 4));
+    }
+  return most;
 }
 
 std::string with_commas(std::int64_t v) {
@@ -150,7 +155,7 @@ RunSizeEstimate estimate_run_size(const Scenario& s, int replicates, int variant
   if (variants <= 0) variants = 1 + static_cast<int>(s.variants.size());
   const auto seats = static_cast<std::uint64_t>(e.seats);
   e.bytes_per_seat = kInFlightPerSeat + engine::Governor::bytes_per_person(s.governance) + kPeopleCopiesPerSeat +
-                     kLeaderboardPerSeatPerPeriod * static_cast<std::uint64_t>(leaderboard_periods(s));
+                     leaderboard_bytes_per_seat(s);
   e.in_flight_bytes = sat_mul(seats, e.bytes_per_seat);
   // The variant in flight builds its own people at its end (counted above as copies); the
   // variants run before it keep theirs.

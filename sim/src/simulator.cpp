@@ -389,7 +389,9 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       break;
     }
   const int lb_periods = lb >= 0 ? schemes[lb].periods_in_window : 1;
-  std::vector<float> lb_num(lb >= 0 ? N * lb_periods : 0), lb_den(lb >= 0 ? N * lb_periods : 0);
+  // The denominator is kept only when the board ranks a ratio (outcomes per dollar).
+  const bool lb_ratio = lb >= 0 && schemes[lb].spec->metric == Metric::outcome_per_usd;
+  std::vector<float> lb_num(lb >= 0 ? N * lb_periods : 0), lb_den(lb_ratio ? N * lb_periods : 0);
   int lb_slot = 0;
   const Metric rewarded_metric = lb >= 0 ? schemes[lb].spec->metric
                                  : !schemes.empty() ? schemes[0].spec->metric
@@ -599,15 +601,15 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           const std::size_t lanes = std::min(kLanes, N - b);
           double num[kLanes] = {}, den[kLanes] = {};
           for (int p = 0; p < lb_periods; ++p)
-            for (std::size_t j = 0; j < lanes; ++j) {
-              num[j] += lb_num[(b + j) * lb_periods + p];
-              den[j] += lb_den[(b + j) * lb_periods + p];
-            }
+            for (std::size_t j = 0; j < lanes; ++j) num[j] += lb_num[(b + j) * lb_periods + p];
+          if (lb_ratio)
+            for (int p = 0; p < lb_periods; ++p)
+              for (std::size_t j = 0; j < lanes; ++j) den[j] += lb_den[(b + j) * lb_periods + p];
           for (std::size_t j = 0; j < lanes; ++j) {
             const std::size_t i = b + j;
-            scores[i] = sp.metric == Metric::outcome_per_usd ? (den[j] > 0 ? num[j] / den[j] : 0.0) : num[j];
+            scores[i] = lb_ratio ? (den[j] > 0 ? num[j] / den[j] : 0.0) : num[j];
             lb_num[i * lb_periods + opening] = 0.0f;
-            lb_den[i * lb_periods + opening] = 0.0f;
+            if (lb_ratio) lb_den[i * lb_periods + opening] = 0.0f;
           }
         }
         if (std::find(sc.applies.begin(), sc.applies.end(), 0) != sc.applies.end()) {
@@ -842,14 +844,13 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           const Metric m = schemes[lb].spec->metric;
           const double all_tokens = static_cast<double>(tk[0] + tk[1] + tk[2] + tk[3] + tk[4]) / 1e6;
           float& num = lb_num[i * lb_periods + lb_slot];
-          float& den = lb_den[i * lb_periods + lb_slot];
           switch (m) {
             case Metric::tokens: num += static_cast<float>(all_tokens); break;
             case Metric::spend: num += static_cast<float>(spent / 1e6); break;
             case Metric::outcomes: num += static_cast<float>(prs); break;
             case Metric::outcome_per_usd:
               num += static_cast<float>(prs);
-              den += static_cast<float>(spent / 1e6);
+              lb_den[i * lb_periods + lb_slot] += static_cast<float>(spent / 1e6);
               break;
           }
         }
