@@ -28,8 +28,6 @@ namespace {
 //     each variable ranked at once: one with one thread, two with more)         = 32..48
 //   governor: engine::Governor::bytes_per_person (by policy)                      = 10..50
 constexpr std::uint64_t kInFlightPerSeat = 64 + 110 + 48;
-// Leaderboard window sums: a float per publication period in the window, two for a board
-// that ranks a ratio (outcomes per dollar).
 // Replicate 0's people columns built at its end (copies of cohort, team, efforts, spend,
 // rewarded metric), while the in-flight arrays still exist.
 constexpr std::uint64_t kPeopleCopiesPerSeat = 2 + 4 + 24 + 8 + 8;
@@ -72,14 +70,18 @@ std::int64_t saturated_employees(const Scenario& s) {
   return n;
 }
 
-// The largest window of any leaderboard the scenario defines (a variant may enable one the
-// base leaves off), in bytes per seat.
+// The largest window state of any leaderboard the scenario defines (a variant may enable one
+// the base leaves off), in bytes per seat: a float per period while periods leave the window
+// during the run, else a float for the current period and a double for the closed ones; twice
+// that for a board that ranks a ratio (outcomes per dollar).
 std::uint64_t leaderboard_bytes_per_seat(const Scenario& s) {
   std::uint64_t most = 0;
   for (const auto& k : s.incentives)
     if (k.kind == SchemeKind::leaderboard) {
-      const auto periods = static_cast<std::uint64_t>(std::max(1, k.window_days / std::max(1, k.publish_every_days)));
-      most = std::max(most, periods * (k.metric == Metric::outcome_per_usd ? 8 : 4));
+      const std::uint64_t one = k.window_slides_within(s.horizon.days)
+                                    ? 4 * static_cast<std::uint64_t>(k.periods_in_window())
+                                    : 4 + 8;
+      most = std::max(most, one * (k.metric == Metric::outcome_per_usd ? 2 : 1));
     }
   return most;
 }

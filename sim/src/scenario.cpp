@@ -1,11 +1,25 @@
 #include "goodhart/sim/scenario.hpp"
 
+#include <algorithm>
+
 namespace goodhart::sim {
 
 std::int64_t Scenario::employees() const {
   std::int64_t n = 0;
   for (const auto& c : cohorts) n += c.headcount;
   return n;
+}
+
+int IncentiveScheme::periods_in_window() const {
+  return std::max(1, window_days / std::max(1, publish_every_days));
+}
+
+bool IncentiveScheme::window_slides_within(int days) const {
+  // Publications fall on days start + k * every (k >= 1) before `days`; each opens the next
+  // period, so a run uses publications + 1 periods.
+  const std::int64_t last = static_cast<std::int64_t>(days) - 1 - window.start_day;
+  const std::int64_t publications = last > 0 ? last / std::max(1, publish_every_days) : 0;
+  return publications + 1 > periods_in_window();
 }
 
 }  // namespace goodhart::sim

@@ -233,7 +233,6 @@ struct SchemeRuntime {
   std::vector<std::uint8_t> applies;  // per cohort
   bool active = false;
   // leaderboard
-  int periods_in_window = 1;
   double cutoff = kNaN;  // last published (window metric units)
   bool forecast_ready = false;
 };
@@ -372,10 +371,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     for (const auto& name : s.incentives[k].cohorts)
       for (std::size_t c = 0; c < cohorts.size(); ++c)
         if (s.cohorts[c].name == name) schemes[k].applies[c] = 1;
-    const auto& sp = s.incentives[k];
-    schemes[k].periods_in_window = std::max(1, sp.window_days / std::max(1, sp.publish_every_days));
   }
-  // Leaderboard ranking state: per person, one sum per publication period in the window.
   int lb = -1;  // the (first) leaderboard drives ranking and decisions
   for (std::size_t k = 0; k < schemes.size(); ++k)
     if (schemes[k].spec->kind == SchemeKind::leaderboard && schemes[k].spec->enabled) {
@@ -388,10 +384,15 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       quota = static_cast<int>(k);
       break;
     }
-  const int lb_periods = lb >= 0 ? schemes[lb].periods_in_window : 1;
+  // Per person, one sum per publication period in the window while periods leave it during
+  // the run; otherwise the current period's sum and the closed periods' total, added as each
+  // closes (the same additions in the same order as summing the periods at each publication).
   // The denominator is kept only when the board ranks a ratio (outcomes per dollar).
+  const bool lb_slides = lb >= 0 && schemes[lb].spec->window_slides_within(days);
+  const int lb_periods = lb_slides ? schemes[lb].spec->periods_in_window() : 1;
   const bool lb_ratio = lb >= 0 && schemes[lb].spec->metric == Metric::outcome_per_usd;
   std::vector<float> lb_num(lb >= 0 ? N * lb_periods : 0), lb_den(lb_ratio ? N * lb_periods : 0);
+  std::vector<double> lb_closed_num(lb >= 0 && !lb_slides ? N : 0), lb_closed_den(lb_ratio && !lb_slides ? N : 0);
   int lb_slot = 0;
   const Metric rewarded_metric = lb >= 0 ? schemes[lb].spec->metric
                                  : !schemes.empty() ? schemes[0].spec->metric
@@ -590,26 +591,41 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       const int since = t - sp.window.start_day;
       if (since > 0 && since % sp.publish_every_days == 0) {
         // Everyone's score in parallel, then those the board ranks kept in index order; the
-        // slot about to open is emptied in the same pass, after it has been read.
+        // period about to open is emptied in the same pass, after it has been read.
         std::vector<double> scores(N);
-        const std::size_t opening = static_cast<std::size_t>((lb_slot + 1) % lb_periods);
-        // Four people at a time: each person's sum is added in the same order as alone, but
-        // the four chains of additions overlap instead of waiting on one another.
-        constexpr std::size_t kLanes = 4;
+        if (!lb_slides) {
+#pragma omp parallel for schedule(static, kChunk) num_threads(team_threads)
+          for (std::size_t i = 0; i < N; ++i) {
+            const double num = lb_closed_num[i] += lb_num[i];
+            lb_num[i] = 0.0f;
+            if (lb_ratio) {
+              const double den = lb_closed_den[i] += lb_den[i];
+              lb_den[i] = 0.0f;
+              scores[i] = den > 0 ? num / den : 0.0;
+            } else {
+              scores[i] = num;
+            }
+          }
+        } else {
+          // Four people at a time: each person's sum is added in the same order as alone, but
+          // the four chains of additions overlap instead of waiting on one another.
+          constexpr std::size_t kLanes = 4;
+          const std::size_t opening = static_cast<std::size_t>((lb_slot + 1) % lb_periods);
 #pragma omp parallel for schedule(static, kChunk / kLanes) num_threads(team_threads)
-        for (std::size_t b = 0; b < N; b += kLanes) {
-          const std::size_t lanes = std::min(kLanes, N - b);
-          double num[kLanes] = {}, den[kLanes] = {};
-          for (int p = 0; p < lb_periods; ++p)
-            for (std::size_t j = 0; j < lanes; ++j) num[j] += lb_num[(b + j) * lb_periods + p];
-          if (lb_ratio)
+          for (std::size_t b = 0; b < N; b += kLanes) {
+            const std::size_t lanes = std::min(kLanes, N - b);
+            double num[kLanes] = {}, den[kLanes] = {};
             for (int p = 0; p < lb_periods; ++p)
-              for (std::size_t j = 0; j < lanes; ++j) den[j] += lb_den[(b + j) * lb_periods + p];
-          for (std::size_t j = 0; j < lanes; ++j) {
-            const std::size_t i = b + j;
-            scores[i] = lb_ratio ? (den[j] > 0 ? num[j] / den[j] : 0.0) : num[j];
-            lb_num[i * lb_periods + opening] = 0.0f;
-            if (lb_ratio) lb_den[i * lb_periods + opening] = 0.0f;
+              for (std::size_t j = 0; j < lanes; ++j) num[j] += lb_num[(b + j) * lb_periods + p];
+            if (lb_ratio)
+              for (int p = 0; p < lb_periods; ++p)
+                for (std::size_t j = 0; j < lanes; ++j) den[j] += lb_den[(b + j) * lb_periods + p];
+            for (std::size_t j = 0; j < lanes; ++j) {
+              const std::size_t i = b + j;
+              scores[i] = lb_ratio ? (den[j] > 0 ? num[j] / den[j] : 0.0) : num[j];
+              lb_num[i * lb_periods + opening] = 0.0f;
+              if (lb_ratio) lb_den[i * lb_periods + opening] = 0.0f;
+            }
           }
         }
         if (std::find(sc.applies.begin(), sc.applies.end(), 0) != sc.applies.end()) {

@@ -2,6 +2,7 @@
 // for any thread count, common random numbers across variants, and regression to the mean.
 #include <catch2/catch.hpp>
 
+#include <cmath>
 #include <map>
 #include <numeric>
 
@@ -180,4 +181,55 @@ incentives:
   CHECK(observed > 1.0);                    // the selected are better than average ...
   CHECK(observed - 1.0 < 0.5 * (top_m / mean_m - 1.0));  // ... by far less than the metric says
   CHECK(observed == Approx(predicted).epsilon(0.01));
+}
+
+TEST_CASE("a window longer than the run ranks by running sums exactly as by kept periods") {
+  // A 28-day window published weekly holds 4 periods. Over 28 days no period ever leaves it
+  // (running sums); over 29 days a fifth period opens on day 28 (each period kept, the
+  // oldest reused). Up to day 28's publication both rank the same sums: every published
+  // cutoff and every daily figure before day 28 must be equal, bit for bit, in both, and for
+  // a board that ranks a ratio too.
+  for (const std::string metric : {"tokens", "outcome_per_usd"}) {
+    auto yaml = [&](int days) {
+      std::string y = scenario_yaml();
+      y.replace(y.find("days: 21"), 8, "days: " + std::to_string(days));
+      y.replace(y.find("metric: tokens"), 14, "metric: " + metric);
+      y.replace(y.find("window_days: 7"), 14, "window_days: 28");
+      return y;
+    };
+    const Scenario s28 = ScenarioDocument::from_string(yaml(28), "test.yaml").build();
+    const Scenario s29 = ScenarioDocument::from_string(yaml(29), "test.yaml").build();
+    REQUIRE_FALSE(s28.incentives[0].window_slides_within(28));
+    REQUIRE(s29.incentives[0].window_slides_within(29));
+    const ReplicateResult a = simulate_replicate(s28, 7, 0, 2, true, {}, nullptr);
+    const ReplicateResult b = simulate_replicate(s29, 7, 0, 2, true, {}, nullptr);
+    INFO(metric);
+    REQUIRE(a.leaderboard_cutoffs.size() == 3);
+    REQUIRE(b.leaderboard_cutoffs.size() == 4);
+    for (std::size_t k = 0; k < 3; ++k) CHECK(a.leaderboard_cutoffs[k] == b.leaderboard_cutoffs[k]);
+    for (std::size_t m = 0; m < a.daily.size(); ++m)
+      for (int t = 0; t < 28; ++t) {
+        const double x = a.daily[m][t], y = b.daily[m][t];
+        CHECK(((std::isnan(x) && std::isnan(y)) || x == y));
+      }
+  }
+}
+
+TEST_CASE("leaderboard periods: how many a window holds and whether one leaves it in a run") {
+  IncentiveScheme k;
+  k.kind = SchemeKind::leaderboard;
+  k.window_days = 30;
+  k.publish_every_days = 1;
+  CHECK(k.periods_in_window() == 30);
+  CHECK_FALSE(k.window_slides_within(30));  // publications on days 1..29 open periods 2..30
+  CHECK(k.window_slides_within(31));
+  k.window.start_day = 5;  // a board that starts later publishes fewer times
+  CHECK_FALSE(k.window_slides_within(35));
+  CHECK(k.window_slides_within(36));
+  k.window_days = 7;
+  k.publish_every_days = 7;
+  k.window.start_day = 0;
+  CHECK(k.periods_in_window() == 1);
+  CHECK_FALSE(k.window_slides_within(7));
+  CHECK(k.window_slides_within(8));
 }

@@ -126,6 +126,13 @@ struct IncentiveScheme {
   double threshold = 0.0;    // metric units per week (tokens: millions)
   double penalty = 0.0;      // utility lost when below
   Window window;
+
+  // leaderboard: publication periods in the ranking window.
+  int periods_in_window() const;
+  // leaderboard: whether, in a run of `days` days, a period ever leaves the window (so that
+  // each period's sum must be kept until it does); when not, the window is everything since
+  // the board started and a running sum ranks the same.
+  bool window_slides_within(int days) const;
 };
 
 struct MonteCarlo {
