@@ -263,10 +263,11 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   LeaderboardChoice none{e_lin, 0.0};
   if (!(prize > 0.0) || !(sigma > 0.0) || !(days > 0.0)) return none;
   auto effort_at = [&](double w) { return respond(g_linear + w * a); };
+  // Utility = P Phi((metric - cutoff)/sigma) + what the effort earns and costs in the window.
+  auto linear_part = [&](const Effort& e) { return days * (g_linear.dot(e) - 0.5 * (e - e0).dot(c * (e - e0))); };
   auto utility = [&](const Effort& e) {
     const double metric = base_metric + days * a.dot(e);
-    return prize * normal_cdf((metric - cutoff) / sigma) +
-           days * (g_linear.dot(e) - 0.5 * (e - e0).dot(c * (e - e0)));
+    return prize * normal_cdf((metric - cutoff) / sigma) + linear_part(e);
   };
   const double w_max = prize * normal_pdf(0.0) / sigma;
   // Along the path the metric rises linearly in w while the active set is fixed, with
@@ -278,7 +279,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   // The utility of no extra effort; its normal CDF is also the tournament's f(0).
   const double metric_lin = base_metric + days * a.dot(e_lin);
   const double cdf_lin = normal_cdf((metric_lin - cutoff) / sigma);
-  double best_u = prize * cdf_lin + days * (g_linear.dot(e_lin) - 0.5 * (e_lin - e0).dot(c * (e_lin - e0)));
+  double best_u = prize * cdf_lin + linear_part(e_lin);
   // effort_at is a pure function of w: the effort at best_w is kept rather than solved again.
   Effort e_best_w;
   bool have_e_best_w = false;
