@@ -144,10 +144,15 @@ namespace {
 // H(t) = h(e^t): logarithms keep the far tails, where phi underflows, exact enough.
 struct LogSlope {
   double a, sigma, gap;
-  double H(double t) const {
-    const double z = (std::exp(t) - gap) / sigma;
-    return a - 0.5 * z * z - t;
+  struct At {
+    double d, z, H;  // d = e^t, z = (d - gap)/sigma, H(t)
+  };
+  At at(double t) const {
+    const double d = std::exp(t);
+    const double z = (d - gap) / sigma;
+    return {d, z, a - 0.5 * z * z - t};
   }
+  double H(double t) const { return at(t).H; }
   double h(double d) const {
     const double z = (d - gap) / sigma;
     return a - 0.5 * z * z - std::log(d);
@@ -164,9 +169,7 @@ double falling_root(const LogSlope& s, double lo, double hi, double guess) {
   double t = guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
   double dt = hi - lo, dt_old = dt;
   for (int it = 0; it < 400; ++it) {
-    const double d = std::exp(t);
-    const double z = (d - s.gap) / s.sigma;
-    const double v = s.a - 0.5 * z * z - t;
+    const auto [d, z, v] = s.at(t);
     if (v > 0.0) lo = t;
     else if (v < 0.0) hi = t;
     else break;
