@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <stdexcept>
 #include <vector>
 
 namespace goodhart::sim {
@@ -196,25 +197,23 @@ double falling_root(const LogSlope& s, double lo, double hi, double guess) {
   return d;
 }
 
-// The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
-// already computed as the utility of no extra effort.
-double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
-  if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return 0.0;
+// The local maxima of the tournament problem P Phi((d - gap)/sigma) - c d^2/2 on d > 0 (at most
+// two), in increasing order; none when the inputs make no problem.
+struct LocalMaxima {
+  std::array<double, 2> d{};
+  int n = 0;
+};
+LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost) {
+  LocalMaxima m;
+  if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return m;
   if (!std::isfinite(prize) || !std::isfinite(sigma) || !std::isfinite(cost) || !std::isfinite(gap))
-    return 0.0;
-  auto f = [&](double d) { return prize * normal_cdf((d - gap) / sigma) - 0.5 * cost * d * d; };
+    return m;
   // A = ln d_max: beyond d_max = P phi(0) / (sigma c) the marginal prize can no longer pay the
   // marginal cost (H(A) <= 0). Sums of logarithms: finite for any finite positive inputs.
   const double a = std::log(prize) - std::log(sigma) - std::log(cost) - 0.5 * std::log(2.0 * std::numbers::pi);
   const LogSlope s{a, sigma, gap};
-  double best_d = 0.0, best_f = f0;
-  auto consider = [&](double d) {
-    if (!(d > 0.0) || !std::isfinite(d)) return;
-    const double fd = f(d);
-    if (fd > best_f) {
-      best_f = fd;
-      best_d = d;
-    }
+  auto keep = [&](double d) {
+    if (d > 0.0 && std::isfinite(d)) m.d[static_cast<std::size_t>(m.n++)] = d;
   };
   // A point low enough that H > 0 there: on (0, D], (d - gap)^2 <= G, so H(t) >= a - G/(2 sigma^2)
   // - t, which is >= 1 at t = a - G/(2 sigma^2) - 1.
@@ -231,17 +230,33 @@ double tournament_solve(double prize, double sigma, double gap, double cost, dou
     const bool first = !(s.H(t1) > 0.0);
     // Guesses: below t1, d is small against gap, so (d - gap)^2 ~ gap^2; beyond t2 the root
     // is where z^2/2 = a - ln d with ln d ~ ln d2.
-    if (first) consider(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+    if (first) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
     if (s.H(t2) > 0.0)
-      consider(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
+      keep(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
   } else {
     // H falls all the way: one root, below d_max.
     const double D = gap > 0.0 ? gap : 1.0;
     const double G = gap > 0.0 ? gap * gap : (1.0 - gap) * (1.0 - gap);
     const double lo = low_end(std::min(std::log(D), a), G);
     const double beyond = std::max(gap, sigma);  // a guess as beyond t2 above
-    consider(falling_root(s, lo, std::max(a, lo),
-                          std::log(std::max(gap, 0.0) + sigma * std::sqrt(2.0 * std::max(0.0, a - std::log(beyond))))));
+    keep(falling_root(s, lo, std::max(a, lo),
+                      std::log(std::max(gap, 0.0) + sigma * std::sqrt(2.0 * std::max(0.0, a - std::log(beyond))))));
+  }
+  return m;
+}
+
+// The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
+// already computed as the utility of no extra effort: the best of giving up and the local maxima.
+double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
+  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost);
+  double best_d = 0.0, best_f = f0;
+  for (int k = 0; k < m.n; ++k) {
+    const double d = m.d[static_cast<std::size_t>(k)];
+    const double fd = prize * normal_cdf((d - gap) / sigma) - 0.5 * cost * d * d;
+    if (fd > best_f) {
+      best_f = fd;
+      best_d = d;
+    }
   }
   return best_d;
 }
@@ -259,20 +274,32 @@ double tournament_equilibrium_effort(double prize, double top_share, double cost
 LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
                                             const Effort& g_linear, const Effort& a,
                                             const std::array<bool, 3>& allowed, double base_metric,
-                                            double days, double cutoff, double sigma,
-                                            double prize) {
+                                            double days, std::span<const PrizeTier> all_tiers) {
   LinearResponse respond(e0, c, allowed);
   const Effort e_lin = respond(g_linear);
   LeaderboardChoice none{e_lin, 0.0};
-  if (!(prize > 0.0) || !(sigma > 0.0) || !(days > 0.0)) return none;
+  // Tiers that pay nothing or have no uncertainty add nothing to the utility.
+  std::array<PrizeTier, 4> tiers;
+  std::size_t n_tiers = 0;
+  for (const PrizeTier& t : all_tiers) {
+    if (!(t.prize > 0.0) || !(t.sigma > 0.0)) continue;
+    if (n_tiers == tiers.size()) throw std::invalid_argument("leaderboard_best_response: more than 4 prize tiers");
+    tiers[n_tiers++] = t;
+  }
+  if (n_tiers == 0 || !(days > 0.0)) return none;
   auto effort_at = [&](double w) { return respond(g_linear + w * a); };
-  // Utility = P Phi((metric - cutoff)/sigma) + what the effort earns and costs in the window.
+  // Utility = sum_t P_t Phi((metric - cutoff_t)/sigma_t) + what the effort earns and costs in
+  // the window.
   auto linear_part = [&](const Effort& e) { return days * (g_linear.dot(e) - 0.5 * (e - e0).dot(c * (e - e0))); };
-  auto utility = [&](const Effort& e) {
-    const double metric = base_metric + days * a.dot(e);
-    return prize * normal_cdf((metric - cutoff) / sigma) + linear_part(e);
+  auto prizes = [&](double metric) {
+    double u = 0.0;
+    for (std::size_t t = 0; t < n_tiers; ++t)
+      u += tiers[t].prize * normal_cdf((metric - tiers[t].cutoff) / tiers[t].sigma);
+    return u;
   };
-  const double w_max = prize * normal_pdf(0.0) / sigma;
+  auto utility = [&](const Effort& e) { return prizes(base_metric + days * a.dot(e)) + linear_part(e); };
+  double w_max = 0.0;
+  for (std::size_t t = 0; t < n_tiers; ++t) w_max = std::max(w_max, tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma);
   // Along the path the metric rises linearly in w while the active set is fixed, with
   // cost of extra metric d equal to d^2 / (2 s): the one-dimensional tournament problem.
   const double w1 = w_max * 1e-3;
@@ -281,14 +308,17 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   double best_w = 0.0;
   // The utility of no extra effort; its normal CDF is also the tournament's f(0).
   const double metric_lin = base_metric + days * a.dot(e_lin);
-  const double cdf_lin = normal_cdf((metric_lin - cutoff) / sigma);
-  double best_u = prize * cdf_lin + linear_part(e_lin);
+  std::array<double, tiers.size()> cdf_lin;
+  double best_u = 0.0;
+  for (std::size_t t = 0; t < n_tiers; ++t) {
+    cdf_lin[t] = normal_cdf((metric_lin - tiers[t].cutoff) / tiers[t].sigma);
+    best_u += tiers[t].prize * cdf_lin[t];
+  }
+  best_u += linear_part(e_lin);
   // effort_at is a pure function of w: the effort at best_w is kept rather than solved again.
   Effort e_best_w;
   bool have_e_best_w = false;
-  if (s > 0.0) {
-    const double gap = cutoff - metric_lin;
-    const double d = tournament_solve(prize, sigma, gap, 1.0 / s, prize * cdf_lin);
+  auto consider = [&](double d) {
     const double w = d / s;
     const Effort e_w = effort_at(w);
     const double u = utility(e_w);
@@ -297,6 +327,17 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       best_w = w;
       e_best_w = e_w;
       have_e_best_w = true;
+    }
+  };
+  if (s > 0.0 && n_tiers == 1) {
+    consider(tournament_solve(tiers[0].prize, tiers[0].sigma, tiers[0].cutoff - metric_lin, 1.0 / s,
+                              tiers[0].prize * cdf_lin[0]));
+  } else if (s > 0.0) {
+    // Each tier's local maxima are candidates: one that does not pay for its own tier can
+    // still pay with the tiers below it won on the way (the first place also wins the top share).
+    for (std::size_t t = 0; t < n_tiers; ++t) {
+      const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin, 1.0 / s);
+      for (int k = 0; k < m.n; ++k) consider(m.d[static_cast<std::size_t>(k)]);
     }
   }
   auto effort_at_best = [&] {
@@ -324,6 +365,14 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
     }
   }
   return LeaderboardChoice{e, a.dot(e - e_lin)};
+}
+
+LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
+                                            const Effort& g_linear, const Effort& a,
+                                            const std::array<bool, 3>& allowed, double base_metric,
+                                            double days, double cutoff, double sigma, double prize) {
+  const PrizeTier tier{cutoff, sigma, prize};
+  return leaderboard_best_response(e0, c, g_linear, a, allowed, base_metric, days, std::span(&tier, 1));
 }
 
 }  // namespace goodhart::sim

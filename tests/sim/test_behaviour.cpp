@@ -139,6 +139,69 @@ TEST_CASE("tournament best response: random problems agree with a brute-force se
   CHECK(three_roots > 100);
 }
 
+TEST_CASE("leaderboard with a podium: random two-tier problems agree with a brute-force search") {
+  // One effort that moves the metric one for one: utility P1 Phi((d - C1)/s1) +
+  // P2 Phi((d - C2)/s2) - c d^2/2. Independent check: a dense grid over [0, d_max of both
+  // tiers together] refined by golden-section search. Tiers whose cutoffs lie several sigma
+  // apart (a board's top share and its first place); the chosen d must be as good.
+  std::mt19937_64 rng(20261124);
+  auto log_uniform = [&](double lo, double hi) {
+    return std::exp(std::uniform_real_distribution<double>(std::log(lo), std::log(hi))(rng));
+  };
+  const CostMatrix unit = spd(1e6, 1.0, 1e6, 0, 0, 0);
+  int podium_chosen = 0, top_share_chosen = 0;
+  for (int trial = 0; trial < 500; ++trial) {
+    const double s1 = log_uniform(0.05, 5.0), s2 = log_uniform(0.05, 5.0);
+    const double c1 = std::uniform_real_distribution<double>(-2.0, 5.0)(rng);
+    const double c2 = c1 + 6.0 * (s1 + s2) + log_uniform(0.1, 20.0);
+    const double p1 = log_uniform(0.1, 10.0), p2 = p1 * log_uniform(1.0, 200.0);
+    const double c = log_uniform(0.01, 10.0);
+    const std::array<PrizeTier, 2> tiers{PrizeTier{c1, s1, p1}, PrizeTier{c2, s2, p2}};
+    auto f = [&](double d) {
+      return p1 * normal_cdf((d - c1) / s1) + p2 * normal_cdf((d - c2) / s2) - 0.5 * c * d * d;
+    };
+    const double d_max = (p1 / s1 + p2 / s2) * normal_pdf(0.0) / c;
+    const int n = 40000;
+    int best_i = 0;
+    for (int i = 1; i <= n; ++i)
+      if (f(d_max * i / n) > f(d_max * best_i / n)) best_i = i;
+    double lo = d_max * std::max(0, best_i - 1) / n, hi = d_max * std::min(n, best_i + 1) / n;
+    const double r = (std::sqrt(5.0) - 1.0) / 2.0;
+    for (int it = 0; it < 200; ++it) {
+      const double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
+      (f(x1) < f(x2) ? lo : hi) = (f(x1) < f(x2) ? x1 : x2);
+    }
+    const double brute = std::max(f(0.0), f(0.5 * (lo + hi)));
+    const double d = leaderboard_best_response(Effort::Zero(), spd(1e6, c, 1e6, 0, 0, 0), Effort::Zero(), Effort(0, 1, 0),
+                                               {false, true, false}, 0.0, 1.0, tiers)
+                         .effort(1);
+    INFO("trial " << trial << ": tiers (" << c1 << ", " << s1 << ", " << p1 << ") (" << c2 << ", "
+                  << s2 << ", " << p2 << ") c=" << c << " d=" << d);
+    // The path's cost is c d^2/2 up to the factorisation's rounding.
+    CHECK(f(d) >= brute - 1e-7 * (p1 + p2));
+    podium_chosen += d > c2 - 2.0 * s2;
+    top_share_chosen += d > 0.0 && d < c2 - 2.0 * s2;
+  }
+  // The sample covers both answers besides giving up.
+  CHECK(podium_chosen > 50);
+  CHECK(top_share_chosen > 50);
+  // One tier that pays nothing changes nothing, bit for bit.
+  const std::array<PrizeTier, 2> with_nothing{PrizeTier{1.0, 0.5, 2.0}, PrizeTier{9.0, 0.5, 0.0}};
+  const Effort one = leaderboard_best_response(Effort::Zero(), unit, Effort::Zero(), Effort(0, 1, 0),
+                                               {false, true, false}, 0.0, 1.0, 1.0, 0.5, 2.0)
+                         .effort;
+  const Effort two = leaderboard_best_response(Effort::Zero(), unit, Effort::Zero(), Effort(0, 1, 0),
+                                               {false, true, false}, 0.0, 1.0, with_nothing)
+                         .effort;
+  CHECK(one(1) > 0.0);
+  CHECK(one == two);
+  const std::array<PrizeTier, 5> too_many{PrizeTier{1, 1, 1}, PrizeTier{2, 1, 1}, PrizeTier{3, 1, 1},
+                                          PrizeTier{4, 1, 1}, PrizeTier{5, 1, 1}};
+  CHECK_THROWS_AS(leaderboard_best_response(Effort::Zero(), unit, Effort::Zero(), Effort(0, 1, 0),
+                                            {false, true, false}, 0.0, 1.0, too_many),
+                  std::invalid_argument);
+}
+
 TEST_CASE("tournament best response: extreme inputs give a finite answer") {
   const double big = 1e300, tiny = 1e-300, inf = std::numeric_limits<double>::infinity();
   const double values[] = {tiny, 1e-9, 1.0, 1e9, big};

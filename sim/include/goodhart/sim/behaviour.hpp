@@ -4,6 +4,7 @@
 
 #include <Eigen/Dense>
 #include <array>
+#include <span>
 
 namespace goodhart::sim {
 
@@ -29,14 +30,30 @@ double normal_cdf(double x);
 double normal_pdf(double x);
 double normal_quantile(double p);
 
+// One prize of a leaderboard: `prize` for a ranked metric at or above `cutoff`, forecast with
+// Gaussian uncertainty `sigma` (a board can pay its top share and, on top, its first places).
+struct PrizeTier {
+  double cutoff = 0.0;
+  double sigma = 0.0;
+  double prize = 0.0;
+};
+
 // A person's choice on a leaderboard, when effort moves the ranked metric at `metric_per_effort`
 // per day over `effort_days` days and other schemes already reward `g_linear`.
 // Efforts follow the cost-efficient path e(w) = best_response_linear(e0, C, g_linear + w a);
-// the person picks the w that maximises P Phi((base + days a'e(w) - cutoff)/sigma) - days cost.
+// the person picks the w that maximises sum_t P_t Phi((base + days a'e(w) - cutoff_t)/sigma_t)
+// - days cost. The candidates are giving up and each tier's own tournament optimum (exact for
+// one tier; for several, exact when their cutoffs lie several sigma apart). At most 4 tiers
+// that pay (std::invalid_argument beyond).
 struct LeaderboardChoice {
   Effort effort;
   double metric_gain = 0.0;  // a'(e - e_linear) per day
 };
+LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
+                                            const Effort& g_linear, const Effort& metric_per_effort,
+                                            const std::array<bool, 3>& allowed, double base_metric,
+                                            double effort_days, std::span<const PrizeTier> tiers);
+// The one-tier board.
 LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
                                             const Effort& g_linear, const Effort& metric_per_effort,
                                             const std::array<bool, 3>& allowed, double base_metric,
