@@ -22,4 +22,9 @@ bool IncentiveScheme::window_slides_within(int days) const {
   return publications + 1 > periods_in_window();
 }
 
+double IncentiveScheme::forecast_scale(int days_covered) const {
+  if (metric == Metric::outcome_per_usd || days_covered <= 0 || days_covered >= window_days) return 1.0;
+  return static_cast<double>(window_days) / days_covered;
+}
+
 }  // namespace goodhart::sim

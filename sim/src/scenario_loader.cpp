@@ -391,6 +391,25 @@ SchemaNode incentives_schema() {
                        "leaderboard: people's uncertainty about the cutoff, as a share of it.")
                      .with_unit("share")
                      .above(0),
+                 engine::object(
+                     "podium", &IncentiveScheme::podium,
+                     "leaderboard: a further prize for the first places of the board (rank 1 "
+                     "when places is 1), forecast from the last publication like the cutoff.",
+                     {
+                         field("places", &IncentiveScheme::Podium::places,
+                               "Number of places that win the podium prize (0 = none).")
+                             .with_unit("people")
+                             .at_least(0),
+                         field("prize", &IncentiveScheme::Podium::prize,
+                               "Utility of a podium place per publication, on top of the "
+                               "board's prize.")
+                             .with_unit("utility")
+                             .at_least(0),
+                         field("sigma_share", &IncentiveScheme::Podium::sigma_share,
+                               "Uncertainty about the podium's last score, as a share of it.")
+                             .with_unit("share")
+                             .above(0),
+                     }),
                  field("threshold", &IncentiveScheme::threshold,
                        "quota: metric units per week below which the penalty applies (tokens "
                        "in millions).")

@@ -234,6 +234,8 @@ struct SchemeRuntime {
   bool active = false;
   // leaderboard
   double cutoff = kNaN;  // last published (window metric units)
+  double podium_cutoff = kNaN;  // score of the last podium place, when the board has one
+  double forecast_scale = 1.0;  // of the last publication (IncentiveScheme::forecast_scale)
   bool forecast_ready = false;
 };
 
@@ -497,11 +499,15 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     if (lb >= 0 && schemes[lb].active && schemes[lb].applies[c] && schemes[lb].forecast_ready) {
       const auto& sp = *schemes[lb].spec;
       const double wdays = sp.window_days;
-      const double cutoff = schemes[lb].cutoff;
-      const double sigma = std::max(sp.sigma_share * std::abs(cutoff), 1e-9);
+      const double cutoff = schemes[lb].cutoff * schemes[lb].forecast_scale;
       const double base = metric_base(i, sp.metric, sub) * wdays;
+      const double podium_cutoff = schemes[lb].podium_cutoff * schemes[lb].forecast_scale;
+      const std::array<PrizeTier, 2> tiers{
+          PrizeTier{cutoff, std::max(sp.sigma_share * std::abs(cutoff), 1e-9), sp.prize},
+          PrizeTier{podium_cutoff, std::max(sp.podium.sigma_share * std::abs(podium_cutoff), 1e-9),
+                    sp.podium.places > 0 ? sp.podium.prize : 0.0}};
       e = leaderboard_best_response(e0, C, g, metric_slope(i, sp.metric, sub), allowed, base,
-                                    wdays * workday_share, cutoff, sigma, sp.prize)
+                                    wdays * workday_share, tiers)
               .effort;
     } else {
       e = best_response_linear(e0, C, g, allowed);
@@ -516,6 +522,22 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     e_kpi[i] += adjust * (t_kpi[i] - e_kpi[i]);
   };
 
+  // A publication of the board: the cutoff (score of its last winning place) and the podium's
+  // last score, which people forecast from until the next one. `scores` is reordered.
+  auto publish = [](SchemeRuntime& sc, std::vector<double>& scores) {
+    if (scores.empty()) return false;
+    auto score_of_place = [&](std::size_t k) {
+      k = std::min(k, scores.size());
+      std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
+      return scores[k - 1];
+    };
+    const IncentiveScheme& sp = *sc.spec;
+    sc.cutoff = score_of_place(sp.top_k > 0 ? static_cast<std::size_t>(sp.top_k)
+                                            : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sp.top_share * scores.size()))));
+    if (sp.podium.places > 0) sc.podium_cutoff = score_of_place(static_cast<std::size_t>(sp.podium.places));
+    sc.forecast_ready = true;
+    return true;
+  };
   // Expected window metric of everyone at current efforts: the forecast before the first
   // leaderboard is published (people know roughly what their colleagues use).
   auto publish_expected_cutoff = [&](SchemeRuntime& sc, int day) {
@@ -528,13 +550,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       scores.push_back(metric_base(i, sc.spec->metric, sub) * sc.spec->window_days +
                        sc.spec->window_days * workday_share * metric_slope(i, sc.spec->metric, sub).dot(e));
     }
-    if (scores.empty()) return;
-    const std::size_t k = sc.spec->top_k > 0
-                              ? std::min<std::size_t>(sc.spec->top_k, scores.size())
-                              : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sc.spec->top_share * scores.size())));
-    std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
-    sc.cutoff = scores[k - 1];
-    sc.forecast_ready = true;
+    publish(sc, scores);
   };
 
   ReplicateResult out;
@@ -634,14 +650,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
             if (sc.applies[cohort_of[i]]) scores[kept++] = scores[i];
           scores.resize(kept);
         }
-        if (!scores.empty()) {
-          const std::size_t k = sp.top_k > 0 ? std::min<std::size_t>(sp.top_k, scores.size())
-                                             : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sp.top_share * scores.size())));
-          std::nth_element(scores.begin(), scores.begin() + (k - 1), scores.end(), std::greater<>());
-          sc.cutoff = scores[k - 1];
-          sc.forecast_ready = true;
-          out.leaderboard_cutoffs.push_back(sc.cutoff);
-        }
+        if (publish(sc, scores)) out.leaderboard_cutoffs.push_back(sc.cutoff);
+        sc.forecast_scale = sp.forecast_scale(since);
         lb_slot = (lb_slot + 1) % lb_periods;
         redecide = true;
       }

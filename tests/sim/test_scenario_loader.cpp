@@ -96,6 +96,7 @@ TEST_CASE("loader: the minimal scenario reads into the typed Scenario") {
   CHECK(lb.metric == Metric::tokens);
   CHECK(lb.cohorts == std::vector<std::string>{"engineers"});
   CHECK(lb.window_days == 14);
+  CHECK(lb.podium.places == 0);  // unwritten: no podium
   // Timeline: the leaderboard ends on day 25, caps start on day 40.
   CHECK(lb.window.start_day == 0);
   CHECK(lb.window.end_day == 25);

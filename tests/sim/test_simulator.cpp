@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <map>
 #include <numeric>
 
@@ -233,3 +234,68 @@ TEST_CASE("leaderboard periods: how many a window holds and whether one leaves i
   CHECK_FALSE(k.window_slides_within(7));
   CHECK(k.window_slides_within(8));
 }
+
+TEST_CASE("a board younger than its window is forecast at full-window scale") {
+  IncentiveScheme k;
+  k.kind = SchemeKind::leaderboard;
+  k.window_days = 30;
+  k.publish_every_days = 1;
+  CHECK(k.forecast_scale(1) == 30.0);
+  CHECK(k.forecast_scale(10) == 3.0);
+  CHECK(k.forecast_scale(30) == 1.0);
+  CHECK(k.forecast_scale(45) == 1.0);  // a full window slides
+  k.metric = Metric::outcome_per_usd;  // a ratio does not grow with the days it covers
+  CHECK(k.forecast_scale(10) == 1.0);
+
+  // In a run: a 28-day board published daily. Were the published cutoff of a young board (a
+  // few days' tokens) taken for a 28-day one, it would start far below everyone's 28-day
+  // projection and climb through the crowd as the days add up: gaming would swing with the
+  // board's age (about 7x between day 1 and days 7-11 here). Scaled, the forecast stays near
+  // the full-window cutoff and the gaming per aware person stays level.
+  std::string y = scenario_yaml();
+  y.replace(y.find("days: 21"), 8, "days: 28");
+  const std::string weekly = "window_days: 7, publish_every_days: 7";
+  y.replace(y.find(weekly), weekly.size(), "window_days: 28, publish_every_days: 1");
+  const ReplicateResult r = one(y, 2);
+  const auto& names = daily_metric_names();
+  auto series = [&](const std::string& name) {
+    return r.daily[static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin())];
+  };
+  const auto& gaming = series("tokens_gaming");
+  const auto& aware = series("aware_share");
+  double lo = std::numeric_limits<double>::infinity(), hi = 0.0;
+  for (int t = 1; t < 28; ++t) {  // day 0 decides on the expected cutoff, before any board
+    if (gaming[t] == 0.0) continue;  // a weekend: nobody games
+    lo = std::min(lo, gaming[t] / aware[t]);
+    hi = std::max(hi, gaming[t] / aware[t]);
+  }
+  INFO("gaming tokens per aware share on workdays: " << lo << " to " << hi);
+  REQUIRE(lo > 0.0);
+  CHECK(hi < 2.5 * lo);
+}
+
+TEST_CASE("a podium makes a runaway leader; a podium that pays nothing changes nothing") {
+  // A live board: a 7-day window published daily.
+  auto board = [](const std::string& podium) {
+    std::string y = scenario_yaml();
+    const std::string weekly = "publish_every_days: 7}";
+    y.replace(y.find(weekly), weekly.size(), "publish_every_days: 1" + podium + "}");
+    return y;
+  };
+  auto with_podium = [&](const std::string& podium) { return board(", podium: " + podium); };
+  const ReplicateResult plain = one(board(""), 2);
+  const ReplicateResult unpaid = one(with_podium("{places: 1, prize: 0}"), 2);
+  const ReplicateResult crowned = one(with_podium("{places: 1, prize: 200, sigma_share: 0.05}"), 2);
+  CHECK(unpaid.figures.size() == plain.figures.size());
+  for (std::size_t f = 0; f < plain.figures.size(); ++f) {
+    INFO(figure_names()[f]);
+    CHECK(((std::isnan(plain.figures[f]) && std::isnan(unpaid.figures[f])) || plain.figures[f] == unpaid.figures[f]));
+  }
+  CHECK(unpaid.leaderboard_cutoffs == plain.leaderboard_cutoffs);
+  // The first place is worth far more than a place in the top share: its contenders (the
+  // cheapest gamers) push the leader's tokens far above where the top share alone leaves it,
+  // and those who contend and lose burn tokens too.
+  CHECK(fig(crowned, "top_user_tokens") > 3.0 * fig(plain, "top_user_tokens"));
+  CHECK(fig(crowned, "tokens_gaming") > fig(plain, "tokens_gaming"));
+}
+

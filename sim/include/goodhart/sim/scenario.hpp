@@ -122,6 +122,13 @@ struct IncentiveScheme {
   int window_days = 7;       // ranking window (multiple of publish_every_days)
   int publish_every_days = 7;
   double sigma_share = 0.25; // people's uncertainty about the cutoff, as a share of it
+  // leaderboard: a further prize for the first places of the board (its top k itself): the
+  // person forecasts the score of place `places` from the last publication.
+  struct Podium {
+    int places = 0;            // 0 = no podium
+    double prize = 0.0;        // utility, per publication, on top of the board's prize
+    double sigma_share = 0.05; // uncertainty about that score, as a share of it
+  } podium;
   // quota ("use AI at least X per week")
   double threshold = 0.0;    // metric units per week (tokens: millions)
   double penalty = 0.0;      // utility lost when below
@@ -133,6 +140,10 @@ struct IncentiveScheme {
   // each period's sum must be kept until it does); when not, the window is everything since
   // the board started and a running sum ranks the same.
   bool window_slides_within(int days) const;
+  // leaderboard: people forecast a full window's scores. A publication that covers fewer days
+  // than the window (the board is younger than it) is scaled by window / days covered; a
+  // ratio (outcome_per_usd) is not, nor is a full window.
+  double forecast_scale(int days_covered) const;
 };
 
 struct MonteCarlo {
