@@ -12,15 +12,6 @@ using namespace goodhart::sim;
 
 namespace {
 
-// Targets the model does not reach yet, each with the reason. The test requires them to be
-// missed, so this list cannot silently go stale when the model improves.
-const std::set<std::pair<std::string, std::string>> kKnownGaps = {
-    // One person's 281B tokens is an extreme of the whole company; the tournament gives the
-    // top of a board only a few sigma above its cutoff (see docs/scenarios.md).
-    {"claudeonomics", "top user tokens in 30 days"},
-    {"claudeonomics", "top user spend in 30 days"},
-};
-
 void check_scenario(const std::string& name) {
   const auto doc = ScenarioDocument::load_file(std::string(GOODHART_SOURCE_DIR) + "/scenarios/" +
                                                name + ".yaml");
@@ -40,8 +31,7 @@ void check_scenario(const std::string& name) {
     for (const TargetCheck& c : check_targets(base.targets, run)) {
       INFO(name << " seed " << seed << ": " << c.target.name << " = " << c.observed << ", expected "
                 << c.expectation);
-      if (kKnownGaps.count({name, c.target.name})) CHECK_FALSE(c.met);
-      else CHECK(c.met);
+      CHECK(c.met);
     }
   }
 }
