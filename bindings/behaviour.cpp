@@ -26,14 +26,17 @@ void bind_behaviour(py::module_& m) {
       "leaderboard_best_response",
       [](const Effort& e0, const CostMatrix& c, const Effort& g_linear, const Effort& a,
          const std::array<bool, 3>& allowed, double base_metric, double effort_days,
-         double cutoff, double sigma, double prize) {
+         const std::vector<std::array<double, 3>>& tiers) {
+        std::vector<sim::PrizeTier> t;
+        for (const auto& [cutoff, sigma, prize] : tiers) t.push_back({cutoff, sigma, prize});
         const auto r = sim::leaderboard_best_response(e0, c, g_linear, a, allowed, base_metric,
-                                                      effort_days, cutoff, sigma, prize);
+                                                      effort_days, t);
         return py::make_tuple(Effort(r.effort), r.metric_gain);
       },
       "e0"_a, "cost"_a, "g_linear"_a, "metric_per_effort"_a, "allowed"_a, "base_metric"_a,
-      "effort_days"_a, "cutoff"_a, "sigma"_a, "prize"_a,
-      "A person's leaderboard choice: (effort, extra ranked metric per day).");
+      "effort_days"_a, "tiers"_a,
+      "A person's leaderboard choice given prize tiers (cutoff, sigma, prize): (effort, extra "
+      "ranked metric per day).");
   m.def("normal_cdf", &sim::normal_cdf, "x"_a);
   m.def("normal_pdf", &sim::normal_pdf, "x"_a);
   m.def("normal_quantile", &sim::normal_quantile, "p"_a);

@@ -97,13 +97,27 @@ def tournament_best_response(prize: float, sigma: float, gap: float, cost: float
 def leaderboard_best_response(cost, baseline, metric_per_effort, *, prize: float, cutoff: float,
                               sigma: float, base_metric: float = 0.0, effort_days: float = 7.0,
                               linear_reward=(0.0, 0.0, 0.0),
-                              allowed: Sequence[bool] | None = None) -> tuple[np.ndarray, float]:
+                              allowed: Sequence[bool] | None = None,
+                              podium: tuple[float, float, float] | None = None
+                              ) -> tuple[np.ndarray, float]:
     """A person's efforts on a leaderboard that ranks ``metric_per_effort · e`` summed over
     `effort_days`, given the forecast `cutoff`, the person's `base_metric` without effort and
-    rewards from linear schemes. Returns (efforts, extra ranked metric per day)."""
+    rewards from linear schemes. `podium` = (cutoff, sigma, prize) adds a further prize for
+    the board's first places (the scenario key ``podium``). Returns (efforts, extra ranked
+    metric per day)."""
     c = _cost(cost)
+    tiers = [(float(cutoff), float(sigma), float(prize))]
+    if podium is not None:
+        if len(podium) != 3:
+            raise ValueError(f"podium must be (cutoff, sigma, prize), got {podium!r}")
+        p_cutoff, p_sigma, p_prize = (float(x) for x in podium)
+        if not p_sigma > 0:
+            raise ValueError(f"podium sigma must be positive, got {p_sigma}")
+        if not p_prize >= 0:
+            raise ValueError(f"podium prize must be >= 0, got {p_prize}")
+        tiers.append((p_cutoff, p_sigma, p_prize))
     effort, gain = _core.leaderboard_best_response(
         _vector(baseline, "baseline"), c, _vector(linear_reward, "linear_reward"),
         _vector(metric_per_effort, "metric_per_effort"), _allowed(allowed), float(base_metric),
-        float(effort_days), float(cutoff), float(sigma), float(prize))
+        float(effort_days), tiers)
     return np.asarray(effort), float(gain)

@@ -107,3 +107,20 @@ def test_leaderboard_best_response_returns_efforts_and_gain():
     assert e.shape == (3,) and (e >= 0).all()
     assert gain == pytest.approx(e[1] - 0.0, abs=1e-9)  # ranked metric = usage gaming
     assert gain > 0
+
+
+def test_leaderboard_podium_pays_the_first_place():
+    kwargs = dict(prize=4.0, cutoff=1.0, sigma=0.5, effort_days=5)
+    plain, plain_gain = behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], **kwargs)
+    unpaid, unpaid_gain = behaviour.leaderboard_best_response(
+        COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.1, 0.0), **kwargs)
+    assert (unpaid == plain).all() and unpaid_gain == plain_gain
+    # A first place worth ten times the board's prize, a little above the cutoff: the person
+    # goes past it to the podium (the ranked metric is 5 days of the gain per day).
+    crowned, crowned_gain = behaviour.leaderboard_best_response(
+        COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.1, 40.0), **kwargs)
+    assert 5 * crowned_gain > 3.0 > 5 * plain_gain
+    with pytest.raises(ValueError, match="podium"):
+        behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.0, 1.0), **kwargs)
+    with pytest.raises(ValueError, match="podium"):
+        behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.1), **kwargs)
