@@ -198,12 +198,14 @@ double falling_root(const LogSlope& s, double lo, double hi, double guess) {
 }
 
 // The local maxima of the tournament problem P Phi((d - gap)/sigma) - c d^2/2 on d > 0 (at most
-// two), in increasing order; none when the inputs make no problem.
+// two), in increasing order; none when the inputs make no problem. Without `lower`, the
+// maximum short of a far cutoff's inflection (gap > 2 sigma: a tiny effort on the normal tail)
+// is not sought.
 struct LocalMaxima {
   std::array<double, 2> d{};
   int n = 0;
 };
-LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost) {
+LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, bool lower = true) {
   LocalMaxima m;
   if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return m;
   if (!std::isfinite(prize) || !std::isfinite(sigma) || !std::isfinite(cost) || !std::isfinite(gap))
@@ -230,7 +232,7 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
     const bool first = !(s.H(t1) > 0.0);
     // Guesses: below t1, d is small against gap, so (d - gap)^2 ~ gap^2; beyond t2 the root
     // is where z^2/2 = a - ln d with ln d ~ ln d2.
-    if (first) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+    if (first && lower) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
     if (s.H(t2) > 0.0)
       keep(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
   } else {
@@ -335,8 +337,19 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   } else if (s > 0.0) {
     // Each tier's local maxima are candidates: one that does not pay for its own tier can
     // still pay with the tiers below it won on the way (the first place also wins the top share).
+    // Near d = 0 the slope of the prizes is that of the tier with the largest marginal prize
+    // there, P phi(-gap/sigma) / sigma, whose tail swamps the others': only that tier's
+    // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
+    std::size_t tail = 0;
+    double tail_log = -std::numeric_limits<double>::infinity();
     for (std::size_t t = 0; t < n_tiers; ++t) {
-      const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin, 1.0 / s);
+      const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
+      const double l = std::log(tiers[t].prize) - std::log(tiers[t].sigma) - 0.5 * z * z;
+      if (l > tail_log) tail_log = l, tail = t;
+    }
+    for (std::size_t t = 0; t < n_tiers; ++t) {
+      const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin,
+                                                    1.0 / s, t == tail);
       for (int k = 0; k < m.n; ++k) consider(m.d[static_cast<std::size_t>(k)]);
     }
   }

@@ -152,7 +152,7 @@ TEST_CASE("leaderboard with a podium: random two-tier problems agree with a brut
   int podium_chosen = 0, top_share_chosen = 0;
   for (int trial = 0; trial < 500; ++trial) {
     const double s1 = log_uniform(0.05, 5.0), s2 = log_uniform(0.05, 5.0);
-    const double c1 = std::uniform_real_distribution<double>(-2.0, 5.0)(rng);
+    const double c1 = std::uniform_real_distribution<double>(-2.0, 30.0)(rng);
     const double c2 = c1 + 6.0 * (s1 + s2) + log_uniform(0.1, 20.0);
     const double p1 = log_uniform(0.1, 10.0), p2 = p1 * log_uniform(1.0, 200.0);
     const double c = log_uniform(0.01, 10.0);
