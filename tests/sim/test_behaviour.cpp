@@ -32,6 +32,22 @@ CostMatrix spd(double a, double b, double c, double ab, double ac, double bc) {
   return m;
 }
 
+// Independent maximum of f on [0, d_max]: the best of n grid cells, refined by golden-section
+// search, against giving up (f(0)).
+template <typename F>
+double brute_force_max(const F& f, double d_max, int n) {
+  int best_i = 0;
+  for (int i = 1; i <= n; ++i)
+    if (f(d_max * i / n) > f(d_max * best_i / n)) best_i = i;
+  double lo = d_max * std::max(0, best_i - 1) / n, hi = d_max * std::min(n, best_i + 1) / n;
+  const double r = (std::sqrt(5.0) - 1.0) / 2.0;
+  for (int it = 0; it < 200; ++it) {
+    const double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
+    (f(x1) < f(x2) ? lo : hi) = (f(x1) < f(x2) ? x1 : x2);
+  }
+  return std::max(f(0.0), f(0.5 * (lo + hi)));
+}
+
 }  // namespace
 
 TEST_CASE("linear scheme: interior solution is Holmstrom-Milgrom e0 + C^-1 M'w") {
@@ -108,17 +124,7 @@ TEST_CASE("tournament best response: random problems agree with a brute-force se
     const double gap = sigma * std::uniform_real_distribution<double>(-10.0, 40.0)(rng);
     auto f = [&](double d) { return p * normal_cdf((d - gap) / sigma) - 0.5 * c * d * d; };
     const double d_max = p * normal_pdf(0.0) / (sigma * c);
-    const int n = 20000;
-    int best_i = 0;
-    for (int i = 1; i <= n; ++i)
-      if (f(d_max * i / n) > f(d_max * best_i / n)) best_i = i;
-    double lo = d_max * std::max(0, best_i - 1) / n, hi = d_max * std::min(n, best_i + 1) / n;
-    const double r = (std::sqrt(5.0) - 1.0) / 2.0;
-    for (int it = 0; it < 200; ++it) {
-      const double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
-      (f(x1) < f(x2) ? lo : hi) = (f(x1) < f(x2) ? x1 : x2);
-    }
-    const double brute = std::max(f(0.0), f(0.5 * (lo + hi)));
+    const double brute = brute_force_max(f, d_max, 20000);
     const double d = tournament_best_response(p, sigma, gap, c);
     INFO("trial " << trial << ": P=" << p << " sigma=" << sigma << " gap=" << gap << " c=" << c << " d=" << d);
     REQUIRE(d >= 0.0);
@@ -161,17 +167,7 @@ TEST_CASE("leaderboard with a podium: random two-tier problems agree with a brut
       return p1 * normal_cdf((d - c1) / s1) + p2 * normal_cdf((d - c2) / s2) - 0.5 * c * d * d;
     };
     const double d_max = (p1 / s1 + p2 / s2) * normal_pdf(0.0) / c;
-    const int n = 40000;
-    int best_i = 0;
-    for (int i = 1; i <= n; ++i)
-      if (f(d_max * i / n) > f(d_max * best_i / n)) best_i = i;
-    double lo = d_max * std::max(0, best_i - 1) / n, hi = d_max * std::min(n, best_i + 1) / n;
-    const double r = (std::sqrt(5.0) - 1.0) / 2.0;
-    for (int it = 0; it < 200; ++it) {
-      const double x1 = hi - r * (hi - lo), x2 = lo + r * (hi - lo);
-      (f(x1) < f(x2) ? lo : hi) = (f(x1) < f(x2) ? x1 : x2);
-    }
-    const double brute = std::max(f(0.0), f(0.5 * (lo + hi)));
+    const double brute = brute_force_max(f, d_max, 40000);
     const double d = leaderboard_best_response(Effort::Zero(), spd(1e6, c, 1e6, 0, 0, 0), Effort::Zero(), Effort(0, 1, 0),
                                                {false, true, false}, 0.0, 1.0, tiers)
                          .effort(1);
