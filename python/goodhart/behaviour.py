@@ -4,6 +4,7 @@ the simulator's own (C++), so what you see here is what the simulation does per 
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -94,6 +95,17 @@ def tournament_best_response(prize: float, sigma: float, gap: float, cost: float
     return float(_core.tournament_best_response(prize, sigma, gap, cost))
 
 
+def _tier(what: str, cutoff, sigma, prize) -> tuple[float, float, float]:
+    cutoff, sigma, prize = float(cutoff), float(sigma), float(prize)
+    if not math.isfinite(cutoff):
+        raise ValueError(f"{what}cutoff must be finite, got {cutoff}")
+    if not (sigma > 0 and math.isfinite(sigma)):
+        raise ValueError(f"{what}sigma must be positive, got {sigma}")
+    if not (prize >= 0 and math.isfinite(prize)):
+        raise ValueError(f"{what}prize must be >= 0, got {prize}")
+    return cutoff, sigma, prize
+
+
 def leaderboard_best_response(cost, baseline, metric_per_effort, *, prize: float, cutoff: float,
                               sigma: float, base_metric: float = 0.0, effort_days: float = 7.0,
                               linear_reward=(0.0, 0.0, 0.0),
@@ -106,16 +118,11 @@ def leaderboard_best_response(cost, baseline, metric_per_effort, *, prize: float
     the board's first places (the scenario key ``podium``). Returns (efforts, extra ranked
     metric per day)."""
     c = _cost(cost)
-    tiers = [(float(cutoff), float(sigma), float(prize))]
+    tiers = [_tier("", cutoff, sigma, prize)]
     if podium is not None:
         if len(podium) != 3:
             raise ValueError(f"podium must be (cutoff, sigma, prize), got {podium!r}")
-        p_cutoff, p_sigma, p_prize = (float(x) for x in podium)
-        if not p_sigma > 0:
-            raise ValueError(f"podium sigma must be positive, got {p_sigma}")
-        if not p_prize >= 0:
-            raise ValueError(f"podium prize must be >= 0, got {p_prize}")
-        tiers.append((p_cutoff, p_sigma, p_prize))
+        tiers.append(_tier("podium ", *podium))
     effort, gain = _core.leaderboard_best_response(
         _vector(baseline, "baseline"), c, _vector(linear_reward, "linear_reward"),
         _vector(metric_per_effort, "metric_per_effort"), _allowed(allowed), float(base_metric),

@@ -247,6 +247,45 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
   return m;
 }
 
+// The local maxima of F(d) = sum_t P_t Phi((d - gap_t)/sigma_t) - d^2/(2 s) on d >= 0 for tiers
+// whose cutoffs are close, where no single tier's maxima stand for F's: F' is sampled at 0,
+// every half sigma within 8 sigma of each cutoff and at d_max (where F' <= 0 surely), and
+// each interval over which it turns from positive to not is bisected. Calls found(d) for each.
+template <typename Found>
+void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, double s, Found&& found) {
+  auto slope = [&](double d) {
+    double v = -d / s;
+    for (const PrizeTier& t : tiers) v += t.prize * normal_pdf((metric_lin + d - t.cutoff) / t.sigma) / t.sigma;
+    return v;
+  };
+  double d_max = 0.0;
+  for (const PrizeTier& t : tiers) d_max += s * t.prize * normal_pdf(0.0) / t.sigma;
+  std::array<double, 4 * 33 + 2> at{};
+  std::size_t n = 0;
+  at[n++] = 0.0;
+  at[n++] = d_max;
+  for (const PrizeTier& t : tiers)
+    for (int k = -16; k <= 16; ++k) {
+      const double d = t.cutoff - metric_lin + 0.5 * k * t.sigma;
+      if (d > 0.0 && d < d_max) at[n++] = d;
+    }
+  std::sort(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n));
+  double lo = at[0], v_lo = slope(lo);
+  for (std::size_t i = 1; i < n; ++i) {
+    const double hi = at[i], v_hi = slope(hi);
+    if (v_lo > 0.0 && !(v_hi > 0.0)) {
+      double a = lo, b = hi;
+      for (int it = 0; it < 200 && b - a > 1e-13 * b; ++it) {
+        const double m = 0.5 * (a + b);
+        (slope(m) > 0.0 ? a : b) = m;
+      }
+      found(0.5 * (a + b));
+    }
+    lo = hi;
+    v_lo = v_hi;
+  }
+}
+
 // The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
 // already computed as the utility of no extra effort: the best of giving up and the local maxima.
 double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
@@ -300,8 +339,13 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
     return u;
   };
   auto utility = [&](const Effort& e) { return prizes(base_metric + days * a.dot(e)) + linear_part(e); };
-  double w_max = 0.0;
-  for (std::size_t t = 0; t < n_tiers; ++t) w_max = std::max(w_max, tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma);
+  // The largest marginal prize of one tier (sets the probe step below), and of all together
+  // (nothing beyond it can pay: the coarse scan's range).
+  double w_max = 0.0, w_all = 0.0;
+  for (std::size_t t = 0; t < n_tiers; ++t) {
+    w_max = std::max(w_max, tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma);
+    w_all += tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma;
+  }
   // Along the path the metric rises linearly in w while the active set is fixed, with
   // cost of extra metric d equal to d^2 / (2 s): the one-dimensional tournament problem.
   const double w1 = w_max * 1e-3;
@@ -335,22 +379,30 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
     consider(tournament_solve(tiers[0].prize, tiers[0].sigma, tiers[0].cutoff - metric_lin, 1.0 / s,
                               tiers[0].prize * cdf_lin[0]));
   } else if (s > 0.0) {
-    // Each tier's local maxima are candidates: one that does not pay for its own tier can
-    // still pay with the tiers below it won on the way (the first place also wins the top share).
-    // Near d = 0 the slope of the prizes is that of the tier with the largest marginal prize
-    // there, P phi(-gap/sigma) / sigma, whose tail swamps the others': only that tier's
-    // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
-    std::size_t tail = 0;
-    double tail_log = -std::numeric_limits<double>::infinity();
-    for (std::size_t t = 0; t < n_tiers; ++t) {
-      const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
-      const double l = std::log(tiers[t].prize) - std::log(tiers[t].sigma) - 0.5 * z * z;
-      if (l > tail_log) tail_log = l, tail = t;
-    }
-    for (std::size_t t = 0; t < n_tiers; ++t) {
-      const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin,
-                                                    1.0 / s, t == tail);
-      for (int k = 0; k < m.n; ++k) consider(m.d[static_cast<std::size_t>(k)]);
+    bool separated = true;
+    for (std::size_t t = 0; t < n_tiers; ++t)
+      for (std::size_t u = t + 1; u < n_tiers; ++u)
+        separated = separated && std::abs(tiers[t].cutoff - tiers[u].cutoff) >= 6.0 * (tiers[t].sigma + tiers[u].sigma);
+    if (!separated) {
+      joint_local_maxima(std::span(tiers.data(), n_tiers), metric_lin, s, consider);
+    } else {
+      // Each tier's local maxima are candidates: one that does not pay for its own tier can
+      // still pay with the tiers below it won on the way (the first place also wins the top share).
+      // Near d = 0 the slope of the prizes is that of the tier with the largest marginal prize
+      // there, P phi(-gap/sigma) / sigma, whose tail swamps the others': only that tier's
+      // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
+      std::size_t tail = 0;
+      double tail_log = -std::numeric_limits<double>::infinity();
+      for (std::size_t t = 0; t < n_tiers; ++t) {
+        const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
+        const double l = std::log(tiers[t].prize) - std::log(tiers[t].sigma) - 0.5 * z * z;
+        if (l > tail_log) tail_log = l, tail = t;
+      }
+      for (std::size_t t = 0; t < n_tiers; ++t) {
+        const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin,
+                                                      1.0 / s, t == tail);
+        for (int k = 0; k < m.n; ++k) consider(m.d[static_cast<std::size_t>(k)]);
+      }
     }
   }
   auto effort_at_best = [&] {
@@ -368,7 +420,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   bool same_set = true;
   for (int k = 0; k < 3; ++k) same_set = same_set && ((e1(k) > 0.0) == (e(k) > 0.0));
   for (int i = 1; i <= 32 && !same_set; ++i) {
-    const double w = w_max * i / 32.0;
+    const double w = w_all * i / 32.0;
     const Effort e_w = effort_at(w);
     const double u = utility(e_w);
     if (u > best_u + 1e-12) {

@@ -1087,7 +1087,34 @@ struct Checker {
                      ") must be a multiple of 'publish_every_days' (" +
                      std::to_string(s.publish_every_days) + ")");
       }
+      if (s.kind == SchemeKind::leaderboard && out.clean(path + ".podium")) podium(s, node, path);
     }
+  }
+
+  // A podium pays its places on top of the board's own winning places, so it must name places
+  // and be a part of those: a podium as wide as the board would be a second prize for the
+  // same cutoff, which the decision (candidates per prize tier) does not solve.
+  void podium(const IncentiveScheme& s, const YAML::Node& node, const std::string& path) {
+    const YAML::Node p = node["podium"];
+    auto at = [&](const char* key) { return p[key].IsDefined() ? p[key] : p.IsDefined() ? p : node; };
+    if (s.podium.places == 0) {
+      if (s.podium.prize > 0.0)
+        out.fail(at("prize"), path + ".podium.prize",
+                 "'podium.prize' pays no one: set 'podium.places' (how many first places win it)");
+      return;
+    }
+    std::int64_t ranked = 0;
+    for (const auto& c : sc.cohorts)
+      if (s.cohorts.empty() || std::find(s.cohorts.begin(), s.cohorts.end(), c.name) != s.cohorts.end())
+        ranked += c.headcount;
+    const std::int64_t winners =
+        s.top_k > 0 ? std::min<std::int64_t>(s.top_k, ranked)
+                    : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(s.top_share * static_cast<double>(ranked))));
+    if (s.podium.places >= winners)
+      out.fail(at("places"), path + ".podium.places",
+               "'podium.places' (" + std::to_string(s.podium.places) +
+                   ") must be fewer than the board's winning places (" + std::to_string(winners) +
+                   (s.top_k > 0 ? " from top_k" : " from top_share of " + std::to_string(ranked) + " people") + ")");
   }
 
   void governance() {

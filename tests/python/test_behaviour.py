@@ -124,3 +124,12 @@ def test_leaderboard_podium_pays_the_first_place():
         behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.0, 1.0), **kwargs)
     with pytest.raises(ValueError, match="podium"):
         behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], podium=(3.0, 0.1), **kwargs)
+
+
+@pytest.mark.parametrize("bad", [dict(cutoff=float("nan")), dict(sigma=0.0), dict(prize=-1.0),
+                                 dict(podium=(float("nan"), 0.1, 40.0))])
+def test_leaderboard_best_response_rejects_bad_tiers(bad):
+    kwargs = dict(prize=4.0, cutoff=1.0, sigma=0.5, effort_days=5)
+    kwargs.update(bad)
+    with pytest.raises(ValueError):
+        behaviour.leaderboard_best_response(COST, E0, [0.0, 1.0, 0.0], **kwargs)

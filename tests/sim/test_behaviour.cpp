@@ -198,6 +198,37 @@ TEST_CASE("leaderboard with a podium: random two-tier problems agree with a brut
                   std::invalid_argument);
 }
 
+TEST_CASE("leaderboard with a podium: close cutoffs agree with a brute-force search") {
+  // A small board whose podium place scores near its cutoff (or at it): the tiers' own maxima
+  // do not stand for the whole utility's, which is searched on its own.
+  std::mt19937_64 rng(20261125);
+  auto uniform = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); };
+  auto log_uniform = [&](double lo, double hi) { return std::exp(uniform(std::log(lo), std::log(hi))); };
+  int moved = 0;
+  for (int trial = 0; trial < 2000; ++trial) {
+    const double c1 = log_uniform(0.5, 50.0);
+    const double c2 = trial % 2 ? c1 : c1 * uniform(1.0, 1.3);
+    const double s1 = 0.3 * c1 * log_uniform(0.2, 1.0), s2 = 0.05 * c2 * log_uniform(0.2, 1.0);
+    const double p1 = log_uniform(0.1, 10.0), p2 = p1 * log_uniform(0.5, 50.0);
+    const double c = log_uniform(0.001, 1.0) * (p1 + p2) / (c1 * c1);
+    const double base = c1 * uniform(-0.5, 1.2);
+    const std::array<PrizeTier, 2> tiers{PrizeTier{c1, s1, p1}, PrizeTier{c2, s2, p2}};
+    auto f = [&](double d) {
+      return p1 * normal_cdf((base + d - c1) / s1) + p2 * normal_cdf((base + d - c2) / s2) - 0.5 * c * d * d;
+    };
+    const double d_max = (p1 / s1 + p2 / s2) * normal_pdf(0.0) / c;
+    const double brute = brute_force_max(f, d_max, 40000);
+    const double d = leaderboard_best_response(Effort::Zero(), spd(1e6, c, 1e6, 0, 0, 0), Effort::Zero(),
+                                               Effort(0, 1, 0), {false, true, false}, base, 1.0, tiers)
+                         .effort(1);
+    INFO("trial " << trial << ": base " << base << " tiers (" << c1 << ", " << s1 << ", " << p1 << ") ("
+                  << c2 << ", " << s2 << ", " << p2 << ") c=" << c << " d=" << d);
+    CHECK(f(d) >= brute - 1e-7 * (p1 + p2));
+    moved += d > 0.0;
+  }
+  CHECK(moved > 500);
+}
+
 TEST_CASE("tournament best response: extreme inputs give a finite answer") {
   const double big = 1e300, tiny = 1e-300, inf = std::numeric_limits<double>::infinity();
   const double values[] = {tiny, 1e-9, 1.0, 1e9, big};

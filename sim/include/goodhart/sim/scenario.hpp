@@ -122,8 +122,9 @@ struct IncentiveScheme {
   int window_days = 7;       // ranking window (multiple of publish_every_days)
   int publish_every_days = 7;
   double sigma_share = 0.25; // people's uncertainty about the cutoff, as a share of it
-  // leaderboard: a further prize for the first places of the board (its top k itself): the
-  // person forecasts the score of place `places` from the last publication.
+  // leaderboard: a further prize for the board's first `places` places (fewer than the places
+  // that win `prize`; 1 = the top of the board): people forecast the score of place `places`
+  // from the last publication, as they forecast the cutoff.
   struct Podium {
     int places = 0;            // 0 = no podium
     double prize = 0.0;        // utility, per publication, on top of the board's prize
