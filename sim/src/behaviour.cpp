@@ -249,8 +249,10 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
 
 // The local maxima of F(d) = sum_t P_t Phi((d - gap_t)/sigma_t) - d^2/(2 s) on d >= 0 for tiers
 // whose cutoffs are close, where no single tier's maxima stand for F's: F' is sampled at 0,
-// every half sigma within 8 sigma of each cutoff and at d_max (where F' <= 0 surely), and
-// each interval over which it turns from positive to not is bisected. Calls found(d) for each.
+// every sigma within 6 sigma of each cutoff and at d_max (where F' <= 0 surely), and in
+// each interval over which it turns from positive to not, its root is found by Newton steps
+// kept inside the shrinking bracket (a bisection when a step would leave it). Calls found(d)
+// for each.
 template <typename Found>
 void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, double s, Found&& found) {
   auto slope = [&](double d) {
@@ -258,15 +260,25 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
     for (const PrizeTier& t : tiers) v += t.prize * normal_pdf((metric_lin + d - t.cutoff) / t.sigma) / t.sigma;
     return v;
   };
+  auto slope_and_curvature = [&](double d) {
+    double v = -d / s, dv = -1.0 / s;
+    for (const PrizeTier& t : tiers) {
+      const double z = (metric_lin + d - t.cutoff) / t.sigma;
+      const double g = t.prize * normal_pdf(z) / t.sigma;
+      v += g;
+      dv -= g * z / t.sigma;
+    }
+    return std::pair{v, dv};
+  };
   double d_max = 0.0;
   for (const PrizeTier& t : tiers) d_max += s * t.prize * normal_pdf(0.0) / t.sigma;
-  std::array<double, 4 * 33 + 2> at{};
+  std::array<double, 4 * 13 + 2> at{};
   std::size_t n = 0;
   at[n++] = 0.0;
   at[n++] = d_max;
   for (const PrizeTier& t : tiers)
-    for (int k = -16; k <= 16; ++k) {
-      const double d = t.cutoff - metric_lin + 0.5 * k * t.sigma;
+    for (int k = -6; k <= 6; ++k) {
+      const double d = t.cutoff - metric_lin + k * t.sigma;
       if (d > 0.0 && d < d_max) at[n++] = d;
     }
   std::sort(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n));
@@ -274,12 +286,19 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
   for (std::size_t i = 1; i < n; ++i) {
     const double hi = at[i], v_hi = slope(hi);
     if (v_lo > 0.0 && !(v_hi > 0.0)) {
-      double a = lo, b = hi;
-      for (int it = 0; it < 200 && b - a > 1e-13 * b; ++it) {
-        const double m = 0.5 * (a + b);
-        (slope(m) > 0.0 ? a : b) = m;
+      double a = lo, b = hi, d = 0.5 * (lo + hi);
+      for (int it = 0; it < 200; ++it) {
+        const auto [v, dv] = slope_and_curvature(d);
+        (v > 0.0 ? a : b) = d;
+        const double newton = d - v / dv;
+        const double next = dv < 0.0 && newton > a && newton < b ? newton : 0.5 * (a + b);
+        if (std::abs(next - d) <= 1e-13 * std::max(d, 1e-300) || b - a <= 1e-13 * b) {
+          d = next;
+          break;
+        }
+        d = next;
       }
-      found(0.5 * (a + b));
+      found(d);
     }
     lo = hi;
     v_lo = v_hi;
