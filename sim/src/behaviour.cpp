@@ -255,11 +255,6 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
 // for each.
 template <typename Found>
 void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, double s, Found&& found) {
-  auto slope = [&](double d) {
-    double v = -d / s;
-    for (const PrizeTier& t : tiers) v += t.prize * normal_pdf((metric_lin + d - t.cutoff) / t.sigma) / t.sigma;
-    return v;
-  };
   auto slope_and_curvature = [&](double d) {
     double v = -d / s, dv = -1.0 / s;
     for (const PrizeTier& t : tiers) {
@@ -282,9 +277,9 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
       if (d > 0.0 && d < d_max) at[n++] = d;
     }
   std::sort(at.begin(), at.begin() + static_cast<std::ptrdiff_t>(n));
-  double lo = at[0], v_lo = slope(lo);
+  double lo = at[0], v_lo = slope_and_curvature(lo).first;
   for (std::size_t i = 1; i < n; ++i) {
-    const double hi = at[i], v_hi = slope(hi);
+    const double hi = at[i], v_hi = slope_and_curvature(hi).first;
     if (v_lo > 0.0 && !(v_hi > 0.0)) {
       double a = lo, b = hi, d = 0.5 * (lo + hi);
       for (int it = 0; it < 200; ++it) {

@@ -1,6 +1,7 @@
 #include "goodhart/sim/scenario.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace goodhart::sim {
 
@@ -20,6 +21,11 @@ bool IncentiveScheme::window_slides_within(int days) const {
   const std::int64_t last = static_cast<std::int64_t>(days) - 1 - window.start_day;
   const std::int64_t publications = last > 0 ? last / std::max(1, publish_every_days) : 0;
   return publications + 1 > periods_in_window();
+}
+
+std::size_t IncentiveScheme::winning_places(std::size_t ranked) const {
+  if (top_k > 0) return std::min(static_cast<std::size_t>(top_k), ranked);
+  return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(top_share * static_cast<double>(ranked))));
 }
 
 double IncentiveScheme::forecast_scale(int days_covered) const {

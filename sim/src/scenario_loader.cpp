@@ -1103,14 +1103,12 @@ struct Checker {
                  "'podium.prize' pays no one: set 'podium.places' (how many first places win it)");
       return;
     }
-    std::int64_t ranked = 0;
+    std::size_t ranked = 0;
     for (const auto& c : sc.cohorts)
       if (s.cohorts.empty() || std::find(s.cohorts.begin(), s.cohorts.end(), c.name) != s.cohorts.end())
-        ranked += c.headcount;
-    const std::int64_t winners =
-        s.top_k > 0 ? std::min<std::int64_t>(s.top_k, ranked)
-                    : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(s.top_share * static_cast<double>(ranked))));
-    if (s.podium.places >= winners)
+        ranked += static_cast<std::size_t>(std::max<std::int64_t>(0, c.headcount));
+    const std::size_t winners = s.winning_places(ranked);
+    if (static_cast<std::size_t>(s.podium.places) >= winners)
       out.fail(at("places"), path + ".podium.places",
                "'podium.places' (" + std::to_string(s.podium.places) +
                    ") must be fewer than the board's winning places (" + std::to_string(winners) +

@@ -532,8 +532,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
       return scores[k - 1];
     };
     const IncentiveScheme& sp = *sc.spec;
-    sc.cutoff = score_of_place(sp.top_k > 0 ? static_cast<std::size_t>(sp.top_k)
-                                            : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(sp.top_share * scores.size()))));
+    sc.cutoff = score_of_place(sp.winning_places(scores.size()));
     if (sp.podium.places > 0) sc.podium_cutoff = score_of_place(static_cast<std::size_t>(sp.podium.places));
     sc.forecast_ready = true;
     return true;

@@ -299,3 +299,16 @@ TEST_CASE("a podium makes a runaway leader; a podium that pays nothing changes n
   CHECK(fig(crowned, "tokens_gaming") > fig(plain, "tokens_gaming"));
 }
 
+
+TEST_CASE("leaderboard winners: top_k or the top share rounded up; at least one") {
+  IncentiveScheme k;
+  k.kind = SchemeKind::leaderboard;
+  k.top_share = 0.01;
+  CHECK(k.winning_places(70000) == 700);
+  CHECK(k.winning_places(150) == 2);  // 1.5 rounds up
+  CHECK(k.winning_places(10) == 1);
+  CHECK(k.winning_places(0) == 1);
+  k.top_k = 5;
+  CHECK(k.winning_places(70000) == 5);
+  CHECK(k.winning_places(3) == 3);  // no more winners than people
+}

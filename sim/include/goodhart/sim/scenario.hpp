@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -145,6 +146,9 @@ struct IncentiveScheme {
   // than the window (the board is younger than it) is scaled by window / days covered; a
   // ratio (outcome_per_usd) is not, nor is a full window.
   double forecast_scale(int days_covered) const;
+  // leaderboard: how many of `ranked` people win the prize (top_k, or the top share rounded
+  // up, at least one).
+  std::size_t winning_places(std::size_t ranked) const;
 };
 
 struct MonteCarlo {
