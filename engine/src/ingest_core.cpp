@@ -225,7 +225,30 @@ void FlatKeyTable::grow() {
   }
 }
 
-std::pair<std::uint32_t, bool> RowIndex::find_or_insert(const RowKey& k, std::uint32_t next) {
+std::pair<std::uint32_t, bool> RowIndex::find_or_insert(const RowKey& k, const std::vector<DayUsage>& rows) {
+  const auto next = static_cast<std::uint32_t>(rows.size());
+  if (by_day_ && k.day < day_) {
+    // A day that went back: index every row so far and hash from now on.
+    by_day_ = false;
+    head_ = {};
+    chain_ = {};
+    for (std::uint32_t i = 0; i < next; ++i) hashed(RowKey{rows[i].day.days, rows[i].person, rows[i].model}, i);
+  }
+  if (!by_day_) return hashed(k, next);
+  if (k.day > day_) {
+    day_ = k.day;
+    first_ = next;
+    chain_.clear();
+  }
+  if (k.person >= head_.size()) head_.resize(std::max<std::size_t>(k.person + 1, head_.size() * 2), 0);
+  for (std::uint32_t r = head_[k.person]; r > first_; r = chain_[r - 1 - first_])
+    if (rows[r - 1].model == k.model) return {r - 1, false};
+  chain_.push_back(head_[k.person]);
+  head_[k.person] = next + 1;
+  return {next, true};
+}
+
+std::pair<std::uint32_t, bool> RowIndex::hashed(const RowKey& k, std::uint32_t next) {
   if ((count_ + 1) * 2 > slots_.size()) grow();
   const std::size_t mask = slots_.size() - 1;
   for (std::size_t i = RowKeyHash{}(k) & mask;; i = (i + 1) & mask) {
@@ -239,6 +262,8 @@ std::pair<std::uint32_t, bool> RowIndex::find_or_insert(const RowKey& k, std::ui
     if (s.key == k) return {s.row, false};
   }
 }
+
+void RowIndex::clear() { *this = RowIndex(); }
 
 void RowIndex::grow() {
   std::vector<Slot> old = std::move(slots_);
@@ -476,7 +501,7 @@ void Ingestor::Impl::apply(const UsageRecord& r, const Prepared& p) {
   const std::uint32_t pid = person_of(r);
   const std::uint32_t mid = intern_model(r.model);
   const detail::RowKey key{r.day.days, pid, mid};
-  const auto [row_id, inserted] = row_index_.find_or_insert(key, static_cast<std::uint32_t>(rows_.size()));
+  const auto [row_id, inserted] = row_index_.find_or_insert(key, rows_);
   if (inserted) {
     DayUsage row;
     row.day = r.day;

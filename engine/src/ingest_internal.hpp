@@ -129,20 +129,33 @@ struct RowKeyHash {
   }
 };
 
-// Open-addressing index from a person-day-model key to its row: one probe sequence in a
-// flat array instead of a node allocation per row.
+// The row of each person-day-model key. While new rows never go back a day (exports run by
+// day), a key can only be met again among the current day's rows, which are the last rows:
+// each person's rows of that day are chained and nothing else is kept, so the common case
+// costs no hash probe and a few bytes a person. The first row of an earlier day switches to
+// an open-addressing table of every row's key.
 class RowIndex {
  public:
-  // The row index of `k`, inserting `next` when absent; second is true when inserted.
-  std::pair<std::uint32_t, bool> find_or_insert(const RowKey& k, std::uint32_t next);
-  void clear() { slots_.clear(); count_ = 0; }
+  // The row of `k` in `rows`, or rows.size() when absent (the caller appends it); second is
+  // true when absent.
+  std::pair<std::uint32_t, bool> find_or_insert(const RowKey& k, const std::vector<DayUsage>& rows);
+  void clear();
 
  private:
   struct Slot {
     RowKey key;
     std::uint32_t row;  // UINT32_MAX = empty
   };
+  std::pair<std::uint32_t, bool> hashed(const RowKey& k, std::uint32_t next);
   void grow();
+  // By day: rows [first_, ...) are day_'s; head_[person] is 1 + that person's latest row of
+  // day_ when > first_, chain_[row - first_] 1 + the same person's previous row of day_.
+  bool by_day_ = true;
+  std::int32_t day_ = INT32_MIN;
+  std::uint32_t first_ = 0;
+  std::vector<std::uint32_t> head_;
+  std::vector<std::uint32_t> chain_;
+  // Hashed, after the switch.
   std::vector<Slot> slots_;
   std::size_t count_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <algorithm>
 #include <limits>
+#include <map>
 #include <random>
 #include <sstream>
 #include <tuple>
@@ -212,6 +213,56 @@ TEST_CASE("rows come out by day, person name and model name whatever the input o
       got.emplace_back(r.day.days, ds.people()[r.person].name, ds.models()[r.model], r.tokens[TokenType::input]);
     for (const auto& r : recs) want.emplace_back(r.day.days, r.person, r.model, r.tokens[TokenType::input]);
     std::sort(want.begin(), want.end());
+    CHECK(got == want);
+  }
+}
+
+TEST_CASE("requests of one person-day-model add into one row in any order", "[ingest]") {
+  // LiteLLM requests, several per person-day-model key, read (a) by day with each day's
+  // requests shuffled, (b) fully shuffled, (c) days backwards, (d) by day with one request of
+  // the first day moved to the end: the first row of an earlier day changes how rows are
+  // found, after which keys of every day must still meet their rows.
+  struct Req {
+    int day, person, model, tokens;
+  };
+  std::vector<Req> reqs;
+  std::mt19937 g(11);
+  for (int d = 0; d < 4; ++d)
+    for (int p = 0; p < 5; ++p)
+      for (int m = 0; m < 3; ++m)
+        for (int k = 0; k < 1 + (d + p + m) % 3; ++k) reqs.push_back(Req{d, p, m, 1 + static_cast<int>(g() % 1000)});
+  std::map<std::tuple<int, std::string, std::string>, std::uint64_t> want;
+  const std::vector<std::string> models = {"claude-sonnet-4-6", "claude-haiku-4-5", "claude-opus-4-6"};
+  auto person = [](int p) { return "p" + std::to_string(p) + "@corp.com"; };
+  for (const Req& r : reqs) want[{r.day, person(r.person), models[r.model]}] += r.tokens;
+  auto read_in = [&](const std::vector<Req>& order) {
+    std::string text = "request_id,api_key,spend,prompt_tokens,completion_tokens,startTime,model,user,team_id,session_id,status\n";
+    int id = 0;
+    for (const Req& r : order)
+      text += "r" + std::to_string(id++) + ",k,0.001," + std::to_string(r.tokens) + ",0,2026-03-0" +
+              std::to_string(2 + r.day) + " 10:00:00," + models[r.model] + "," + person(r.person) + ",t,s,success\n";
+    return read_text(text, "requests.csv");
+  };
+  auto by_day = reqs;
+  for (int d = 0; d < 4; ++d) {
+    auto first = std::find_if(by_day.begin(), by_day.end(), [d](const Req& r) { return r.day == d; });
+    auto last = std::find_if(first, by_day.end(), [d](const Req& r) { return r.day != d; });
+    std::shuffle(first, last, g);
+  }
+  auto shuffled = reqs;
+  std::shuffle(shuffled.begin(), shuffled.end(), g);
+  auto backwards = by_day;
+  std::stable_sort(backwards.begin(), backwards.end(), [](const Req& a, const Req& b) { return a.day > b.day; });
+  auto late = by_day;
+  std::rotate(late.begin(), late.begin() + 1, late.end());
+  for (const auto* order : {&by_day, &shuffled, &backwards, &late}) {
+    const UsageDataset ds = read_in(*order);
+    REQUIRE(ds.report().accepted == static_cast<std::int64_t>(reqs.size()));
+    std::map<std::tuple<int, std::string, std::string>, std::uint64_t> got;
+    for (const auto& r : ds.rows())
+      got[{r.day.days - parse_date("2026-03-02")->days, ds.people()[r.person].name, ds.models()[r.model]}] +=
+          r.tokens[TokenType::input];
+    CHECK(ds.rows().size() == want.size());  // one row per key
     CHECK(got == want);
   }
 }
