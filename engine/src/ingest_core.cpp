@@ -2,8 +2,10 @@
 // duplicate detection, per-file accounting, and dispatch on detected content.
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <new>
 #include <stdexcept>
 #include <sys/stat.h>
 
@@ -30,6 +32,24 @@ std::optional<ExportFormat> parse_format_name(std::string_view name) {
 
 bool is_org_cost_format(ExportFormat f) {
   return f == ExportFormat::anthropic_cost || f == ExportFormat::openai_costs;
+}
+
+DayRows::DayRows(const DayRows& o) {
+  if (o.size_ == 0) return;
+  data_ = static_cast<DayUsage*>(std::malloc(o.size_ * sizeof(DayUsage)));
+  if (!data_) throw std::bad_alloc();
+  std::memcpy(static_cast<void*>(data_), o.data_, o.size_ * sizeof(DayUsage));
+  size_ = cap_ = o.size_;
+}
+
+DayRows::~DayRows() { std::free(data_); }
+
+void DayRows::grow() {
+  const std::size_t cap = std::max<std::size_t>(256, cap_ * 2);
+  void* p = std::realloc(data_, cap * sizeof(DayUsage));
+  if (!p) throw std::bad_alloc();
+  data_ = static_cast<DayUsage*>(p);
+  cap_ = cap;
 }
 
 std::optional<std::uint32_t> UsageDataset::find_person(std::string_view name) const {
@@ -225,7 +245,7 @@ void FlatKeyTable::grow() {
   }
 }
 
-std::pair<std::uint32_t, bool> RowIndex::find_or_insert(const RowKey& k, const std::vector<DayUsage>& rows) {
+std::pair<std::uint32_t, bool> RowIndex::find_or_insert(const RowKey& k, std::span<const DayUsage> rows) {
   const auto next = static_cast<std::uint32_t>(rows.size());
   if (by_day_ && k.day < day_) {
     // A day that went back: index every row so far and hash from now on.
@@ -501,7 +521,7 @@ void Ingestor::Impl::apply(const UsageRecord& r, const Prepared& p) {
   const std::uint32_t pid = person_of(r);
   const std::uint32_t mid = intern_model(r.model);
   const detail::RowKey key{r.day.days, pid, mid};
-  const auto [row_id, inserted] = row_index_.find_or_insert(key, rows_);
+  const auto [row_id, inserted] = row_index_.find_or_insert(key, rows_.view());
   if (inserted) {
     DayUsage row;
     row.day = r.day;
@@ -633,8 +653,8 @@ UsageDataset Ingestor::Impl::finish() {
   }
   ds.rows_ = std::move(rows_);
   if (!ds.rows_.empty()) {
-    ds.first_ = ds.rows_.front().day;
-    ds.last_ = ds.rows_.back().day;
+    ds.first_ = ds.rows_[0].day;
+    ds.last_ = ds.rows_[ds.rows_.size() - 1].day;
   }
   for (const auto& [k, cost] : org_costs_) {
     const auto& [day, source, item, scope] = k;

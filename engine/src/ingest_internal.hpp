@@ -138,7 +138,7 @@ class RowIndex {
  public:
   // The row of `k` in `rows`, or rows.size() when absent (the caller appends it); second is
   // true when absent.
-  std::pair<std::uint32_t, bool> find_or_insert(const RowKey& k, const std::vector<DayUsage>& rows);
+  std::pair<std::uint32_t, bool> find_or_insert(const RowKey& k, std::span<const DayUsage> rows);
   void clear();
 
  private:
@@ -228,7 +228,7 @@ class Ingestor::Impl {
   std::vector<PersonInfo> people_;
   std::vector<std::string> models_;
   detail::RowIndex row_index_;
-  std::vector<DayUsage> rows_;
+  DayRows rows_;
   std::map<std::tuple<std::int32_t, int, std::string, std::string>, MicroUsd> org_costs_;
   detail::FlatKeyTable seen_records_;
   detail::FlatKeyTable seen_sessions_;

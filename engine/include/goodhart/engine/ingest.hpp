@@ -6,9 +6,12 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "goodhart/engine/dates.hpp"
@@ -82,6 +85,43 @@ struct DayUsage {
   bool has_truth = false;
 };
 
+// Rows in one block that grows by realloc. The C library grows a large block by remapping
+// its pages, where a std::vector copies it into fresh ones: reading a big export then wrote
+// every row about twice and faulted in twice its pages.
+class DayRows {
+ public:
+  DayRows() = default;
+  DayRows(const DayRows& o);
+  DayRows(DayRows&& o) noexcept { swap(o); }
+  DayRows& operator=(DayRows o) noexcept {
+    swap(o);
+    return *this;
+  }
+  ~DayRows();
+  void push_back(const DayUsage& r) {
+    if (size_ == cap_) grow();
+    data_[size_++] = r;
+  }
+  void clear() { size_ = 0; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  DayUsage& operator[](std::size_t i) { return data_[i]; }
+  DayUsage* begin() { return data_; }
+  DayUsage* end() { return data_ + size_; }
+  std::span<const DayUsage> view() const { return {data_, size_}; }
+
+ private:
+  void grow();
+  void swap(DayRows& o) noexcept {
+    std::swap(data_, o.data_);
+    std::swap(size_, o.size_);
+    std::swap(cap_, o.cap_);
+  }
+  DayUsage* data_ = nullptr;
+  std::size_t size_ = 0, cap_ = 0;
+};
+static_assert(std::is_trivially_copyable_v<DayUsage>, "DayRows moves rows with realloc");
+
 // Cost reports carry no person: they are kept as organisation lines for reconciliation.
 struct OrgCostLine {
   Date day;
@@ -132,7 +172,7 @@ class UsageDataset {
  public:
   const std::vector<PersonInfo>& people() const { return people_; }
   const std::vector<std::string>& models() const { return models_; }
-  const std::vector<DayUsage>& rows() const { return rows_; }
+  std::span<const DayUsage> rows() const { return rows_.view(); }
   const std::vector<OrgCostLine>& org_costs() const { return org_costs_; }
   const IngestReport& report() const { return report_; }
   bool empty() const { return rows_.empty(); }
@@ -147,7 +187,7 @@ class UsageDataset {
   friend class Ingestor;
   std::vector<PersonInfo> people_;
   std::vector<std::string> models_;
-  std::vector<DayUsage> rows_;
+  DayRows rows_;
   std::vector<OrgCostLine> org_costs_;
   IngestReport report_;
   Date first_{}, last_{};
