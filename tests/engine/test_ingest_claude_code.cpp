@@ -212,3 +212,24 @@ TEST_CASE("claude code: --format for a CSV file is refused up front", "[ingest][
   CHECK(input_error("a,b\n1,2\n", "x.csv", ExportFormat::claude_code) ==
         "x.csv:1: --format claude-code expects JSON but the file starts like CSV");
 }
+
+TEST_CASE("claude code: JSON Lines of pages and bare records with the page key at any position", "[ingest][claude_code]") {
+  // Each page line puts its "data" key after a padding field of a different length, so the
+  // key meets every alignment of the reader's search for it; bare record lines between them,
+  // half of which hold "data" as a string value, are records.
+  std::string text;
+  int records = 0;
+  for (int pad = 0; pad < 40; ++pad) {
+    const std::string day = "2025-09-" + std::string(pad % 28 < 9 ? "0" : "") + std::to_string(pad % 28 + 1);
+    const std::string rec = "{\"date\":\"" + day + "T00:00:00Z\",\"actor\":{\"type\":\"user_actor\",\"email_address\":\"p" +
+                            std::to_string(pad) + "@x\"}";
+    text += "{\"pad\":\"" + std::string(static_cast<std::size_t>(pad), 'x') + "\",\"data\":[" + rec + "}],\"has_more\":false}\n";
+    text += rec + ",\"terminal_type\":\"" + (pad % 2 ? "data" : "vscode") + "\"}\n";
+    records += 2;
+  }
+  text += "{\"data\":[]}\n";  // shorter than one search step
+  const auto ds = read_text(text, "pages.jsonl");
+  check_accounting(ds.report());
+  CHECK(ds.report().records_read == records);
+  CHECK(ds.report().accepted == records);
+}
