@@ -421,14 +421,20 @@ std::uint32_t Ingestor::Impl::person_of(const UsageRecord& r) {
     if (p.cohort.empty() && !r.cohort.empty()) p.cohort = r.cohort;
     return pid;
   };
-  // The pieces of one record, and consecutive records, usually share an identity.
-  if (last_identity_ != UINT32_MAX && r.person == last_identity_name_) return fill(last_identity_);
-  const auto remember = [&](std::uint32_t pid) {
-    last_identity_name_.assign(r.person);
-    last_identity_ = pid;
-    return pid;
+  // The pieces of one record, and consecutive records, usually share an identity; and an
+  // export that runs by day lists its identities in the same order every day, so the one that
+  // followed the last identity before is the next guess. Either saves the map lookup.
+  const auto known = [&](std::uint32_t id) {
+    if (last_identity_ != UINT32_MAX) identities_[last_identity_].follower = id;
+    last_identity_ = id;
+    return fill(identities_[id].person);
   };
-  if (auto it = identity_ids_.find(r.person); it != identity_ids_.end()) return remember(fill(it->second));
+  if (last_identity_ != UINT32_MAX) {
+    const Identity& last = identities_[last_identity_];
+    if (r.person == *last.name) return fill(last.person);
+    if (last.follower != UINT32_MAX && r.person == *identities_[last.follower].name) return known(last.follower);
+  }
+  if (auto it = identity_ids_.find(r.person); it != identity_ids_.end()) return known(it->second);
   std::string name = r.person, team = r.team, cohort = r.cohort;
   if (options_.identities) {
     if (const IdentityEntry* e = options_.identities->find(r.person)) {
@@ -451,8 +457,10 @@ std::uint32_t Ingestor::Impl::person_of(const UsageRecord& r) {
     people_.push_back(PersonInfo{name, team, cohort});
     person_ids_.emplace(name, pid);
   }
-  identity_ids_.emplace(r.person, pid);
-  return remember(pid);
+  const auto id = static_cast<std::uint32_t>(identities_.size());
+  const auto it = identity_ids_.emplace(r.person, id).first;
+  identities_.push_back(Identity{&it->first, pid});
+  return known(id);
 }
 
 PriceModifiers Ingestor::Impl::modifiers(bool batch, bool us_only) const {

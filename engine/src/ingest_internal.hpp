@@ -216,11 +216,16 @@ class Ingestor::Impl {
 
   const PricingCatalog& pricing_;
   IngestOptions options_;
-  detail::StringMap<std::uint32_t> identity_ids_;
+  detail::StringMap<std::uint32_t> identity_ids_;  // into identities_
   detail::StringMap<std::uint32_t> person_ids_;
   detail::StringMap<std::uint32_t> model_ids_;
   // Caches in front of the maps above (ids never change once given).
-  std::string last_identity_name_;
+  struct Identity {
+    const std::string* name;  // the key in identity_ids_ (map nodes do not move)
+    std::uint32_t person;
+    std::uint32_t follower = UINT32_MAX;  // the identity read after this one, last time
+  };
+  std::vector<Identity> identities_;
   std::uint32_t last_identity_ = UINT32_MAX;
   std::array<std::uint32_t, 8> recent_models_{UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX,
                                               UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT32_MAX};
