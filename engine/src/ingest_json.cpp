@@ -466,6 +466,12 @@ std::int64_t json_int(od::value v, const Field& field) {
 }
 
 std::string_view json_string(od::value v, const Field& field) {
+  // A string without escapes, as exports write names, is its token between the quotes (the
+  // document's UTF-8 and unescaped control characters were checked when it was indexed).
+  const std::string_view tok = trim_token(v.raw_json_token());
+  if (tok.size() >= 2 && tok.front() == '"' && tok.back() == '"' &&
+      std::memchr(tok.data(), '\\', tok.size()) == nullptr)
+    return tok.substr(1, tok.size() - 2);
   const od::json_type t = type_of(v, field);
   if (t == od::json_type::null) return {};
   if (t != od::json_type::string) wrong_type(field, "a string", t);
