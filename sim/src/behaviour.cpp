@@ -14,6 +14,10 @@ namespace goodhart::sim {
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
 
+namespace {
+const double kNormalPdf0 = normal_pdf(0.0);  // phi(0) once: the decisions' scales use it per tier
+}  // namespace
+
 double normal_quantile(double p) {
   // Acklam's rational approximation refined by one Halley step (|error| < 1e-12).
   if (p <= 0.0) return -std::numeric_limits<double>::infinity();
@@ -205,14 +209,24 @@ struct LocalMaxima {
   std::array<double, 2> d{};
   int n = 0;
 };
-LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, bool lower = true) {
+// ln P - ln sigma and ln c, as tournament_local_maxima uses them: a caller that has them
+// already (a leaderboard decision weighing several tiers at one cost) passes them in.
+struct TierLogs {
+  double prize_over_sigma, cost;
+};
+TierLogs tier_logs(double prize, double sigma, double cost) {
+  return {std::log(prize) - std::log(sigma), std::log(cost)};
+}
+
+LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, TierLogs logs,
+                                    bool lower = true) {
   LocalMaxima m;
   if (!(prize > 0.0) || !(sigma > 0.0) || !(cost > 0.0)) return m;
   if (!std::isfinite(prize) || !std::isfinite(sigma) || !std::isfinite(cost) || !std::isfinite(gap))
     return m;
   // A = ln d_max: beyond d_max = P phi(0) / (sigma c) the marginal prize can no longer pay the
   // marginal cost (H(A) <= 0). Sums of logarithms: finite for any finite positive inputs.
-  const double a = std::log(prize) - std::log(sigma) - std::log(cost) - 0.5 * std::log(2.0 * std::numbers::pi);
+  const double a = logs.prize_over_sigma - logs.cost - 0.5 * std::log(2.0 * std::numbers::pi);
   const LogSlope s{a, sigma, gap};
   auto keep = [&](double d) {
     if (d > 0.0 && std::isfinite(d)) m.d[static_cast<std::size_t>(m.n++)] = d;
@@ -266,7 +280,7 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
     return std::pair{v, dv};
   };
   double d_max = 0.0;
-  for (const PrizeTier& t : tiers) d_max += s * t.prize * normal_pdf(0.0) / t.sigma;
+  for (const PrizeTier& t : tiers) d_max += s * t.prize * kNormalPdf0 / t.sigma;
   std::array<double, 4 * 13 + 2> at{};
   std::size_t n = 0;
   at[n++] = 0.0;
@@ -303,7 +317,7 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
 // The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
 // already computed as the utility of no extra effort: the best of giving up and the local maxima.
 double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
-  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost);
+  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost, tier_logs(prize, sigma, cost));
   double best_d = 0.0, best_f = f0;
   for (int k = 0; k < m.n; ++k) {
     const double d = m.d[static_cast<std::size_t>(k)];
@@ -357,8 +371,8 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   // (nothing beyond it can pay: the coarse scan's range).
   double w_max = 0.0, w_all = 0.0;
   for (std::size_t t = 0; t < n_tiers; ++t) {
-    w_max = std::max(w_max, tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma);
-    w_all += tiers[t].prize * normal_pdf(0.0) / tiers[t].sigma;
+    w_max = std::max(w_max, tiers[t].prize * kNormalPdf0 / tiers[t].sigma);
+    w_all += tiers[t].prize * kNormalPdf0 / tiers[t].sigma;
   }
   // Along the path the metric rises linearly in w while the active set is fixed, with
   // cost of extra metric d equal to d^2 / (2 s): the one-dimensional tournament problem.
@@ -407,14 +421,17 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
       std::size_t tail = 0;
       double tail_log = -std::numeric_limits<double>::infinity();
+      std::array<TierLogs, tiers.size()> logs;
       for (std::size_t t = 0; t < n_tiers; ++t) {
+        logs[t] = t == 0 ? tier_logs(tiers[t].prize, tiers[t].sigma, 1.0 / s)
+                         : TierLogs{std::log(tiers[t].prize) - std::log(tiers[t].sigma), logs[0].cost};
         const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
-        const double l = std::log(tiers[t].prize) - std::log(tiers[t].sigma) - 0.5 * z * z;
+        const double l = logs[t].prize_over_sigma - 0.5 * z * z;
         if (l > tail_log) tail_log = l, tail = t;
       }
       for (std::size_t t = 0; t < n_tiers; ++t) {
         const LocalMaxima m = tournament_local_maxima(tiers[t].prize, tiers[t].sigma, tiers[t].cutoff - metric_lin,
-                                                      1.0 / s, t == tail);
+                                                      1.0 / s, logs[t], t == tail);
         for (int k = 0; k < m.n; ++k) consider(m.d[static_cast<std::size_t>(k)]);
       }
     }
