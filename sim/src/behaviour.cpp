@@ -209,14 +209,13 @@ struct LocalMaxima {
   std::array<double, 2> d{};
   int n = 0;
 };
-// ln P - ln sigma and ln c, as tournament_local_maxima uses them: a caller that has them
-// already (a leaderboard decision weighing several tiers at one cost) passes them in.
+// ln P - ln sigma of a tier and ln c, as tournament_local_maxima uses them: a leaderboard
+// decision, which weighs several tiers at one cost and needs ln P - ln sigma itself, passes
+// them in.
 struct TierLogs {
   double prize_over_sigma, cost;
 };
-TierLogs tier_logs(double prize, double sigma, double cost) {
-  return {std::log(prize) - std::log(sigma), std::log(cost)};
-}
+double log_prize_over_sigma(double prize, double sigma) { return std::log(prize) - std::log(sigma); }
 
 LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, TierLogs logs,
                                     bool lower = true) {
@@ -317,7 +316,8 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
 // The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
 // already computed as the utility of no extra effort: the best of giving up and the local maxima.
 double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
-  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost, tier_logs(prize, sigma, cost));
+  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost,
+                                                TierLogs{log_prize_over_sigma(prize, sigma), std::log(cost)});
   double best_d = 0.0, best_f = f0;
   for (int k = 0; k < m.n; ++k) {
     const double d = m.d[static_cast<std::size_t>(k)];
@@ -422,9 +422,9 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       std::size_t tail = 0;
       double tail_log = -std::numeric_limits<double>::infinity();
       std::array<TierLogs, tiers.size()> logs;
+      const double log_cost = std::log(1.0 / s);
       for (std::size_t t = 0; t < n_tiers; ++t) {
-        logs[t] = t == 0 ? tier_logs(tiers[t].prize, tiers[t].sigma, 1.0 / s)
-                         : TierLogs{std::log(tiers[t].prize) - std::log(tiers[t].sigma), logs[0].cost};
+        logs[t] = TierLogs{log_prize_over_sigma(tiers[t].prize, tiers[t].sigma), log_cost};
         const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
         const double l = logs[t].prize_over_sigma - 0.5 * z * z;
         if (l > tail_log) tail_log = l, tail = t;
