@@ -637,28 +637,25 @@ UsageDataset Ingestor::Impl::finish() {
     for (std::uint32_t i = 0; i < p.size(); ++i) ds.people_.push_back(people_[p[i]]);
     for (std::uint32_t i = 0; i < m.size(); ++i) ds.models_.push_back(models_[m[i]]);
   }
-  for (auto& r : rows_) {
-    r.person = person_rank[r.person];
-    r.model = model_rank[r.model];
-  }
   // Keys are unique, so the sorted order is unique. Exports usually come ordered by day and
-  // person: then only each person-day's few model rows need sorting.
+  // person: then only each person-day's few model rows need sorting, each as the pass that
+  // renumbers the rows leaves it; rows found out of that order are sorted whole instead.
   auto by_key = [](const DayUsage& a, const DayUsage& b) {
     return std::tie(a.day.days, a.person, a.model) < std::tie(b.day.days, b.person, b.model);
   };
-  auto by_person_day = [](const DayUsage& a, const DayUsage& b) {
-    return std::tie(a.day.days, a.person) < std::tie(b.day.days, b.person);
-  };
-  if (std::is_sorted(rows_.begin(), rows_.end(), by_person_day)) {
-    for (auto it = rows_.begin(); it != rows_.end();) {
-      auto end = it + 1;
-      while (end != rows_.end() && end->day.days == it->day.days && end->person == it->person) ++end;
-      std::sort(it, end, by_key);
-      it = end;
-    }
-  } else {
-    std::sort(rows_.begin(), rows_.end(), by_key);
+  bool by_person_day = true;
+  std::size_t group = 0;  // the first row of the current person-day
+  for (std::size_t i = 0; i < rows_.size(); ++i) {
+    DayUsage& r = rows_[i];
+    r.person = person_rank[r.person];
+    r.model = model_rank[r.model];
+    const DayUsage& first = rows_[group];
+    if (r.day.days == first.day.days && r.person == first.person) continue;
+    by_person_day = by_person_day && std::tie(first.day.days, first.person) < std::tie(r.day.days, r.person);
+    if (by_person_day) std::sort(rows_.begin() + group, rows_.begin() + i, by_key);
+    group = i;
   }
+  std::sort(by_person_day ? rows_.begin() + group : rows_.begin(), rows_.end(), by_key);
   ds.rows_ = std::move(rows_);
   if (!ds.rows_.empty()) {
     ds.first_ = ds.rows_[0].day;
