@@ -236,9 +236,14 @@ class JsonWalker {
     }
     od::object obj;
     if (auto e = doc.get_object().get(obj)) return reject_one(Path{}, "invalid JSON object", e);
-    // A page is recognised by its 'data' array; anything else is a bucket or a record.
+    // A page is recognised by its 'data' array; anything else is a bucket or a record. The
+    // search reads the object to its end and so finds a syntax error anywhere in it; a Claude
+    // Code record, read field by field to its end anyway, is searched only when its text holds
+    // the key.
     od::value data;
-    auto e = holds_data_key(text) ? obj.find_field_unordered("data").get(data) : simdjson::NO_SUCH_FIELD;
+    const bool whole_record_read = fmt_ && *fmt_ == ExportFormat::claude_code;
+    auto e = !whole_record_read || holds_data_key(text) ? obj.find_field_unordered("data").get(data)
+                                                         : simdjson::NO_SUCH_FIELD;
     if (e == simdjson::SUCCESS) {
       od::array arr;
       if (auto e2 = data.get_array().get(arr)) return reject_one(Path{}, "page field 'data' is not an array", e2);

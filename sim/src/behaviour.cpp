@@ -15,7 +15,11 @@ double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); 
 double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
 
 namespace {
-const double kNormalPdf0 = normal_pdf(0.0);  // phi(0) once: the decisions' scales use it per tier
+// phi(0), computed once: the decisions' scales use it per tier.
+double normal_pdf0() {
+  static const double v = normal_pdf(0.0);
+  return v;
+}
 }  // namespace
 
 double normal_quantile(double p) {
@@ -279,7 +283,7 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
     return std::pair{v, dv};
   };
   double d_max = 0.0;
-  for (const PrizeTier& t : tiers) d_max += s * t.prize * kNormalPdf0 / t.sigma;
+  for (const PrizeTier& t : tiers) d_max += s * t.prize * normal_pdf0() / t.sigma;
   std::array<double, 4 * 13 + 2> at{};
   std::size_t n = 0;
   at[n++] = 0.0;
@@ -371,8 +375,8 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   // (nothing beyond it can pay: the coarse scan's range).
   double w_max = 0.0, w_all = 0.0;
   for (std::size_t t = 0; t < n_tiers; ++t) {
-    w_max = std::max(w_max, tiers[t].prize * kNormalPdf0 / tiers[t].sigma);
-    w_all += tiers[t].prize * kNormalPdf0 / tiers[t].sigma;
+    w_max = std::max(w_max, tiers[t].prize * normal_pdf0() / tiers[t].sigma);
+    w_all += tiers[t].prize * normal_pdf0() / tiers[t].sigma;
   }
   // Along the path the metric rises linearly in w while the active set is fixed, with
   // cost of extra metric d equal to d^2 / (2 s): the one-dimensional tournament problem.

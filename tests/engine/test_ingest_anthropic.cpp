@@ -109,3 +109,17 @@ TEST_CASE("anthropic: an empty bucket list and empty buckets are zero records", 
   CHECK(ds.report().records_read == 0);
   CHECK(ds.empty());
 }
+
+TEST_CASE("anthropic: a bucket line with a syntax error after its results is rejected", "[ingest][anthropic][malformed]") {
+  // JSON Lines of bare buckets: the first line fixes the format; the second is broken after
+  // the fields a bucket needs, where reading only those would not reach.
+  const std::string bucket = R"({"starting_at":"2025-08-01T00:00:00Z","ending_at":"2025-08-02T00:00:00Z","results":[{"uncached_input_tokens":1,"model":"claude-opus-4-6"}])";
+  std::string other = bucket;
+  other.replace(other.find("opus"), 4, "sonnet");  // not a duplicate of the first
+  const auto ds = read_text(bucket + "}\n" + other + R"(,"a":1 "b":2})" + "\n", "an.jsonl");
+  check_accounting(ds.report());
+  CHECK(ds.report().accepted == 1);
+  REQUIRE(ds.report().rejections.size() == 1);
+  CHECK(ds.report().rejections[0].str().starts_with("an.jsonl:2: "));
+  CHECK(ds.report().rejections[0].message.find("JSON") != std::string::npos);
+}

@@ -98,7 +98,7 @@ class DayRows {
     return *this;
   }
   ~DayRows();
-  void push_back(const DayUsage& r) {
+  void push_back(DayUsage r) {  // by value: r may be one of the rows grow() moves
     if (size_ == cap_) grow();
     data_[size_++] = r;
   }
