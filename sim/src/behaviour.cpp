@@ -83,14 +83,22 @@ class LinearResponse {
           int n = 0;
           for (int k = 0; k < 3; ++k)
             if (free & (1 << k)) idx[n++] = k;
-          if (n > 0) {
+          if (n == 1) {
+            // What Eigen's LDLT does for one unknown (D = c, and a pivot no larger than the
+            // smallest normal number solves to 0), without its general machinery: the common
+            // case of a person who knows no way to game, asked several times per decision.
+            const int k = idx[0];
+            const double c = c_(k, k);
+            e(k) = std::abs(c) > std::numeric_limits<double>::min() ? (g(k) + ce0_(k)) / c : 0.0;
+          } else if (n > 0) {
             Vec rhs(n);
             for (int i = 0; i < n; ++i) rhs(i) = g(idx[i]) + ce0_(idx[i]);
             const Vec ef = factor(free, idx, n).solve(rhs);
             for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
           }
           bool ok = (e.array() >= -tol).all();
-          if (ok) {
+          // The multipliers of the efforts held at zero (none when every allowed one is free).
+          if (ok && free != mask_) {
             const Effort mu = c_ * (e - e0_) - g;
             for (int k = 0; k < 3; ++k)
               if (allowed_[k] && !(free & (1 << k)) && mu(k) < -tol) ok = false;
@@ -220,6 +228,17 @@ struct TierLogs {
   double prize_over_sigma, cost;
 };
 double log_prize_over_sigma(double prize, double sigma) { return std::log(prize) - std::log(sigma); }
+// The same, remembered per thread for the last tier asked in each of four slots: everyone who
+// decides on one day faces the same tiers.
+double tier_log(double prize, double sigma, std::size_t slot) {
+  struct Memo {
+    double prize = std::numeric_limits<double>::quiet_NaN(), sigma = 0.0, value = 0.0;
+  };
+  thread_local std::array<Memo, 4> memo;
+  Memo& m = memo[slot];
+  if (!(m.prize == prize && m.sigma == sigma)) m = Memo{prize, sigma, log_prize_over_sigma(prize, sigma)};
+  return m.value;
+}
 
 LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, TierLogs logs,
                                     bool lower = true) {
@@ -244,12 +263,13 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
     // H(t1) <= 0) and at the root after t2 (if H(t2) > 0); the root between is a minimum.
     const double root = std::sqrt((gap - 2.0 * sigma) * (gap + 2.0 * sigma));
     const double d2 = 0.5 * (gap + root);
-    const double d1 = sigma * sigma / d2;  // d1 d2 = sigma^2
-    const double t1 = std::log(d1), t2 = std::log(d2);
-    const bool first = !(s.H(t1) > 0.0);
+    const double t2 = std::log(d2);
     // Guesses: below t1, d is small against gap, so (d - gap)^2 ~ gap^2; beyond t2 the root
     // is where z^2/2 = a - ln d with ln d ~ ln d2.
-    if (first && lower) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+    if (lower) {
+      const double t1 = std::log(sigma * sigma / d2);  // d1 d2 = sigma^2
+      if (!(s.H(t1) > 0.0)) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+    }
     if (s.H(t2) > 0.0)
       keep(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
   } else {
@@ -320,8 +340,7 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
 // The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
 // already computed as the utility of no extra effort: the best of giving up and the local maxima.
 double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
-  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost,
-                                                TierLogs{log_prize_over_sigma(prize, sigma), std::log(cost)});
+  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost, TierLogs{tier_log(prize, sigma, 0), std::log(cost)});
   double best_d = 0.0, best_f = f0;
   for (int k = 0; k < m.n; ++k) {
     const double d = m.d[static_cast<std::size_t>(k)];
@@ -428,7 +447,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       std::array<TierLogs, tiers.size()> logs;
       const double log_cost = std::log(1.0 / s);
       for (std::size_t t = 0; t < n_tiers; ++t) {
-        logs[t] = TierLogs{log_prize_over_sigma(tiers[t].prize, tiers[t].sigma), log_cost};
+        logs[t] = TierLogs{tier_log(tiers[t].prize, tiers[t].sigma, t), log_cost};
         const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
         const double l = logs[t].prize_over_sigma - 0.5 * z * z;
         if (l > tail_log) tail_log = l, tail = t;

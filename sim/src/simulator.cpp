@@ -149,6 +149,7 @@ struct CohortRuntime {
   double usd_per_token_sub = 0.0;
   double retries_per_task = 0.0;
   double mean_tokens_factor = 1.0;  // E[tokens per task] / median
+  double agent_mean_factor = 1.0;   // E[tokens per agent-day] / median
   LogSumTable task_sum, agent_sum;  // lognormal_sum constants: tasks, agents
   std::vector<double> loop_start;   // by agent count: chance a loop starts today
   ExpNegTable retry_exp, prs_exp, commits_exp, accepted_exp, rejected_exp;  // by task count
@@ -291,6 +292,8 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     for (int k = 1; k <= spec.max_retries; ++k) rpt += (pk *= spec.p_fail);
     cr.retries_per_task = rpt;
     cr.mean_tokens_factor = std::exp(0.5 * spec.task_tokens_sigma * spec.task_tokens_sigma);
+    const double agent_sigma = spec.agents.tokens_per_agent_day.sigma;
+    cr.agent_mean_factor = std::exp(0.5 * agent_sigma * agent_sigma);
     cr.first = n;
     cr.count = static_cast<std::int64_t>(std::llround(static_cast<double>(spec.headcount) * spec.seat_share));
     n += cr.count;
@@ -470,8 +473,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
   auto metric_base = [&](std::size_t i, Metric m, bool substituted) {
     const CohortRuntime& cr = cohorts[cohort_of[i]];
     const auto& ag = cr.spec->agents;
-    const double agent_tokens = agents[i] * ag.tokens_per_agent_day.median *
-                                std::exp(0.5 * ag.tokens_per_agent_day.sigma * ag.tokens_per_agent_day.sigma) / 1e6;
+    const double agent_tokens = agents[i] * ag.tokens_per_agent_day.median * cr.agent_mean_factor / 1e6;
     const double price_mtok = (substituted ? cr.usd_per_token_sub : cr.usd_per_token) * 1e6;
     switch (m) {
       case Metric::tokens: return agent_tokens;

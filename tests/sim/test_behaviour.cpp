@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <bit>
+#include <cstdint>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -90,6 +92,30 @@ TEST_CASE("linear scheme: random problems agree with an independent solver") {
     const Effort ref = projected_gradient(e0, c, g, allowed);
     INFO("trial " << trial);
     CHECK((e - ref).norm() < 1e-6);
+  }
+}
+
+TEST_CASE("linear scheme: one free effort is solved as Eigen's LDLT solves it, bit for bit") {
+  // The solver divides directly when a single effort is free; it must give the bits of the
+  // general factorisation it stands for, pivots too small to divide by included.
+  std::mt19937_64 gen(11);
+  std::uniform_real_distribution<double> u(-1.0, 1.0);
+  const double tiny = std::numeric_limits<double>::min();
+  for (int trial = 0; trial < 2000; ++trial) {
+    Eigen::Matrix3d a;
+    for (int i = 0; i < 9; ++i) a(i / 3, i % 3) = u(gen);
+    CostMatrix c = a * a.transpose() + 0.3 * Eigen::Matrix3d::Identity();
+    if (trial % 100 == 0) c(0, 0) = trial % 200 == 0 ? tiny : tiny / 4;  // at and below the cutoff
+    const Effort e0(std::abs(u(gen)), std::abs(u(gen)), 0.0);
+    const Effort g(u(gen), u(gen), u(gen));
+    const Effort e = best_response_linear(e0, c, g, {true, false, false});
+    Eigen::Matrix<double, 1, 1> c1(c(0, 0)), rhs(g(0) + Effort(c * e0)(0));
+    const double x = Eigen::LDLT<Eigen::MatrixXd>(Eigen::MatrixXd(c1)).solve(Eigen::VectorXd(rhs))(0);
+    INFO("trial " << trial << ", c00 " << c(0, 0) << ", rhs " << rhs(0));
+    CHECK(e(1) == 0.0);
+    CHECK(e(2) == 0.0);
+    if (x >= -1e-12) CHECK(std::bit_cast<std::uint64_t>(e(0)) == std::bit_cast<std::uint64_t>(std::max(x, 0.0)));
+    else CHECK(e(0) == 0.0);
   }
 }
 
