@@ -318,7 +318,10 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
   for (std::size_t i = 1; i < n; ++i) {
     const double hi = at[i], v_hi = slope_and_curvature(hi).first;
     if (v_lo > 0.0 && !(v_hi > 0.0)) {
-      double a = lo, b = hi, d = 0.5 * (lo + hi);
+      // From where the chord between the samples crosses zero: for a root on the far tail of
+      // every tier (the common case, bracketed by 0 and d_max) that is nearly the root itself.
+      double a = lo, b = hi, d = lo + (hi - lo) * (v_lo / (v_lo - v_hi));
+      if (!(d > lo && d < hi)) d = 0.5 * (lo + hi);
       for (int it = 0; it < 200; ++it) {
         const auto [v, dv] = slope_and_curvature(d);
         (v > 0.0 ? a : b) = d;
