@@ -14,6 +14,20 @@ namespace goodhart::sim {
 double normal_cdf(double x) { return 0.5 * std::erfc(-x / std::numbers::sqrt2); }
 double normal_pdf(double x) { return std::exp(-0.5 * x * x) / std::sqrt(2.0 * std::numbers::pi); }
 
+// Without the CDF when the term cannot change u's bits (the podium, for everyone far from the
+// top): for z <= -1, P Phi(z) < P phi(z) < 0.4 P e^(-z^2/2); with P < 2^ep and u >= 2^(eu - 1)
+// (their binary exponents) and z^2/2 >= (ep - eu + 57) ln 2, that is below 2^-56 u, less than
+// half a unit in u's last place, and the computed term (the CDF is good to a few units) too.
+double add_prize(double u, double prize, double z) {
+  auto exponent = [](double x) {  // e with 2^(e-1) <= x < 2^e for a normal x > 0, else 0
+    const auto biased = static_cast<int>(std::bit_cast<std::uint64_t>(x) >> 52);
+    return biased >= 1 && biased < 2047 ? biased - 1022 : 0;
+  };
+  const int eu = exponent(u), ep = exponent(prize);
+  if (z <= -1.0 && eu != 0 && ep != 0 && 0.5 * z * z >= (ep - eu + 57) * std::numbers::ln2) return u;
+  return u + prize * normal_cdf(z);
+}
+
 namespace {
 // phi(0), computed once: the decisions' scales use it per tier.
 double normal_pdf0() {
@@ -264,13 +278,16 @@ LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, doub
     const double root = std::sqrt((gap - 2.0 * sigma) * (gap + 2.0 * sigma));
     const double d2 = 0.5 * (gap + root);
     const double t2 = std::log(d2);
+    // H(t) = (a - z^2/2) - t is at most a - t as computed too (a - z^2/2 rounds to at most a):
+    // where a <= t its sign needs no exponential.
+    auto positive = [&](double t) { return a > t && s.H(t) > 0.0; };
     // Guesses: below t1, d is small against gap, so (d - gap)^2 ~ gap^2; beyond t2 the root
     // is where z^2/2 = a - ln d with ln d ~ ln d2.
     if (lower) {
       const double t1 = std::log(sigma * sigma / d2);  // d1 d2 = sigma^2
-      if (!(s.H(t1) > 0.0)) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
+      if (!positive(t1)) keep(falling_root(s, low_end(t1, gap * gap), t1, a - gap * gap / (2.0 * sigma * sigma)));
     }
-    if (s.H(t2) > 0.0)
+    if (positive(t2))
       keep(falling_root(s, t2, std::max(a, t2), std::log(gap + sigma * std::sqrt(2.0 * std::max(0.0, a - t2)))));
   } else {
     // H falls all the way: one root, below d_max.
@@ -388,8 +405,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   auto linear_part = [&](const Effort& e) { return days * (g_linear.dot(e) - 0.5 * (e - e0).dot(c * (e - e0))); };
   auto prizes = [&](double metric) {
     double u = 0.0;
-    for (std::size_t t = 0; t < n_tiers; ++t)
-      u += tiers[t].prize * normal_cdf((metric - tiers[t].cutoff) / tiers[t].sigma);
+    for (std::size_t t = 0; t < n_tiers; ++t) u = add_prize(u, tiers[t].prize, (metric - tiers[t].cutoff) / tiers[t].sigma);
     return u;
   };
   auto utility = [&](const Effort& e) { return prizes(base_metric + days * a.dot(e)) + linear_part(e); };
@@ -408,13 +424,8 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   double best_w = 0.0;
   // The utility of no extra effort; its normal CDF is also the tournament's f(0).
   const double metric_lin = base_metric + days * a.dot(e_lin);
-  std::array<double, tiers.size()> cdf_lin;
-  double best_u = 0.0;
-  for (std::size_t t = 0; t < n_tiers; ++t) {
-    cdf_lin[t] = normal_cdf((metric_lin - tiers[t].cutoff) / tiers[t].sigma);
-    best_u += tiers[t].prize * cdf_lin[t];
-  }
-  best_u += linear_part(e_lin);
+  const double prizes_lin = prizes(metric_lin);
+  double best_u = prizes_lin + linear_part(e_lin);
   // effort_at is a pure function of w: the effort at best_w is kept rather than solved again.
   Effort e_best_w;
   bool have_e_best_w = false;
@@ -431,7 +442,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   };
   if (s > 0.0 && n_tiers == 1) {
     consider(tournament_solve(tiers[0].prize, tiers[0].sigma, tiers[0].cutoff - metric_lin, 1.0 / s,
-                              tiers[0].prize * cdf_lin[0]));
+                              prizes_lin));
   } else if (s > 0.0) {
     bool separated = true;
     for (std::size_t t = 0; t < n_tiers; ++t)

@@ -304,6 +304,31 @@ TEST_CASE("homogeneous leaderboard settles on the Lazear-Rosen equilibrium") {
   CHECK(effort == Approx(theory).epsilon(0.02));
 }
 
+TEST_CASE("a prize tier's term is added bit for bit, skipped only when it cannot count") {
+  // add_prize skips the normal CDF where P Phi(z) is below half a unit in the last place of the
+  // sum so far. Sampled around that line (and far on either side of it), it must always give
+  // u + P Phi(z) exactly.
+  std::mt19937_64 gen(3);
+  auto uniform = [&](double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(gen); };
+  int near_line = 0;
+  for (int trial = 0; trial < 200000; ++trial) {
+    const double u = std::exp(uniform(-40.0, 10.0)), prize = std::exp(uniform(-5.0, 8.0));
+    // Where P e^(-z^2/2) is about 2^-k u, for k from 30 (counts) to 70 (cannot count).
+    const double k = uniform(30.0, 70.0);
+    const double half_z2 = std::log(prize / u) + k * std::numbers::ln2;
+    const double z = trial % 10 == 0 ? uniform(-40.0, 3.0) : -std::sqrt(2.0 * std::max(half_z2, 0.0));
+    near_line += k > 50.0 && k < 60.0;
+    const double expected = u + prize * normal_cdf(z);
+    INFO("u " << u << " prize " << prize << " z " << z);
+    REQUIRE(std::bit_cast<std::uint64_t>(add_prize(u, prize, z)) == std::bit_cast<std::uint64_t>(expected));
+  }
+  CHECK(near_line > 40000);
+  // Nothing to skip against: a zero or subnormal sum, a NaN.
+  CHECK(add_prize(0.0, 2.0, -30.0) == 2.0 * normal_cdf(-30.0));
+  CHECK(add_prize(1e-310, 2.0, -30.0) == 1e-310 + 2.0 * normal_cdf(-30.0));
+  CHECK(std::isnan(add_prize(1.0, 2.0, std::numeric_limits<double>::quiet_NaN())));
+}
+
 TEST_CASE("normal quantile inverts the normal CDF") {
   for (double p : {1e-6, 0.01, 0.1, 0.5, 0.9, 0.975, 1 - 1e-6})
     CHECK(normal_cdf(normal_quantile(p)) == Approx(p).epsilon(1e-9));

@@ -29,6 +29,9 @@ double tournament_equilibrium_effort(double prize, double top_share, double cost
 double normal_cdf(double x);
 double normal_pdf(double x);
 double normal_quantile(double p);
+// u + prize * normal_cdf(z), bit for bit, for u >= 0: the CDF is skipped where the term is
+// below half a unit in u's last place (how a decision adds up its prize tiers).
+double add_prize(double u, double prize, double z);
 
 // One prize of a leaderboard: `prize` for a ranked metric at or above `cutoff`, forecast with
 // Gaussian uncertainty `sigma` (a board can pay its top share and, on top, its first places).
