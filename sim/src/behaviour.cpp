@@ -422,7 +422,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   const Effort e1 = effort_at(w1);
   const double s = days * a.dot(e1 - e_lin) / w1;  // extra window metric per unit w
   double best_w = 0.0;
-  // The utility of no extra effort; its normal CDF is also the tournament's f(0).
+  // The utility of no extra effort; its prizes are also the single-tier tournament's f(0).
   const double metric_lin = base_metric + days * a.dot(e_lin);
   const double prizes_lin = prizes(metric_lin);
   double best_u = prizes_lin + linear_part(e_lin);
