@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 namespace goodhart::engine {
 
@@ -51,6 +53,20 @@ std::vector<double> quantiles(std::span<const double> x, std::span<const double>
 }
 
 double median(std::span<const double> x) { return quantile(x, 0.5); }
+
+TopK top_k(std::vector<double> x, std::size_t k) {
+  if (k == 0 || k > x.size()) throw std::invalid_argument("top_k: k must be in 1..size");
+  if (std::any_of(x.begin(), x.end(), [](double v) { return std::isnan(v); }))
+    throw std::invalid_argument("top_k: NaN has no rank");
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(k - 1), x.end(), std::greater<>());
+  const double edge = x[k - 1];
+  std::size_t above = 0, tied = 0;
+  for (const double v : x) {
+    above += v > edge;
+    tied += v == edge;
+  }
+  return {edge, static_cast<double>(k - above) / static_cast<double>(tied)};
+}
 
 std::vector<double> average_ranks(std::span<const double> x) {
   std::vector<std::size_t> idx(x.size());

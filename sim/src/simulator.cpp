@@ -1008,27 +1008,24 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     // and as the population's least-squares line of value on metric predicts.
     if (N >= 10) {
       const std::size_t k = N / 10;
-      // The first k of a stable sort by the metric, descending: with ties broken by index the
-      // order is total, so selecting the top k and sorting only them gives the same k in the
-      // same order. (With a NaN the comparison is no order at all: the full stable sort.)
-      std::vector<std::size_t> order;
+      // Ties at the decile's edge are shared (engine::TopK). (With a NaN the comparison is no
+      // order at all: the first k of the full stable sort.)
+      double sel_v = 0.0, sel_m = 0.0;
       if (std::none_of(metric.begin(), metric.end(), [](double v) { return std::isnan(v); })) {
-        order.resize(k);
-        std::vector<std::pair<double, std::size_t>> top(N);
-        for (std::size_t i = 0; i < N; ++i) top[i] = {metric[i], i};
-        auto before = [](const auto& a, const auto& b) { return a.first > b.first || (a.first == b.first && a.second < b.second); };
-        std::nth_element(top.begin(), top.begin() + (k - 1), top.end(), before);
-        std::sort(top.begin(), top.begin() + k, before);
-        for (std::size_t j = 0; j < k; ++j) order[j] = top[j].second;
+        const engine::TopK top = engine::top_k(metric, k);
+        for (std::size_t i = 0; i < N; ++i) {
+          const double w = top.weight(metric[i]);
+          sel_v += w * value_person[i];
+          sel_m += w * metric[i];
+        }
       } else {
-        order.resize(N);
+        std::vector<std::size_t> order(N);
         std::iota(order.begin(), order.end(), 0);
         std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return metric[x] > metric[y]; });
-      }
-      double sel_v = 0.0, sel_m = 0.0;
-      for (std::size_t j = 0; j < k; ++j) {
-        sel_v += value_person[order[j]];
-        sel_m += metric[order[j]];
+        for (std::size_t j = 0; j < k; ++j) {
+          sel_v += value_person[order[j]];
+          sel_m += metric[order[j]];
+        }
       }
       sel_v /= k;
       sel_m /= k;
@@ -1114,17 +1111,16 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
           output_users.push_back(prs_person[i]);
         }
       }
-      // Mean of the top decile of users by tokens against the median user.
-      std::vector<std::uint32_t> order(tokens_users.size());
-      std::iota(order.begin(), order.end(), 0u);
-      std::sort(order.begin(), order.end(), [&](auto x, auto y) { return tokens_users[x] > tokens_users[y]; });
-      const std::size_t dec = std::max<std::size_t>(1, order.size() / 10);
+      // Mean of the top decile of users by tokens against the median user (ties at the
+      // decile's edge shared: engine::TopK).
+      const std::size_t dec = std::max<std::size_t>(1, tokens_users.size() / 10);
+      const engine::TopK top = engine::top_k(tokens_users, dec);
       double top_tok = 0.0, top_out = 0.0;
-      for (std::size_t k = 0; k < dec; ++k) {
-        top_tok += tokens_users[order[k]];
-        top_out += output_users[order[k]];
+      for (std::size_t j = 0; j < tokens_users.size(); ++j) {
+        const double w = top.weight(tokens_users[j]);
+        top_tok += w * tokens_users[j];
+        top_out += w * output_users[j];
       }
-      std::vector<std::uint32_t>().swap(order);
       const double med_tok = engine::quantile_in_place(tokens_users, 0.5);
       const double med_out = engine::quantile_in_place(output_users, 0.5);
       F[f_top10_vs_median_tokens] = med_tok > 0 ? top_tok / dec / med_tok : kNaN;

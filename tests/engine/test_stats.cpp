@@ -2,7 +2,10 @@
 // published values and an independent pairwise computation, EWMA, line fits.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "goodhart/engine/stats.hpp"
@@ -50,6 +53,66 @@ TEST_CASE("quantile_in_place gives quantile's value exactly, by selection", "[st
 TEST_CASE("average ranks share ties", "[stats]") {
   const auto r = average_ranks(std::vector<double>{10, 20, 20, 5, 20});
   CHECK(r == std::vector<double>{2, 4, 4, 1, 4});
+}
+
+TEST_CASE("top k weights share the ties at the edge and sum to k", "[stats]") {
+  const TopK distinct = top_k({4, 9, 1, 7}, 2);
+  CHECK(distinct.edge == 7.0);
+  CHECK(distinct.weight(9) == 1.0);
+  CHECK(distinct.weight(7) == 1.0);
+  CHECK(distinct.weight(4) == 0.0);
+  // Three people tied for the second place: each holds a third of it.
+  const TopK tied = top_k({3, 5, 3, 1, 3}, 2);
+  CHECK(tied.edge == 3.0);
+  CHECK(tied.tie_weight == Approx(1.0 / 3.0));
+  CHECK(tied.weight(5) == 1.0);
+  CHECK(tied.weight(1) == 0.0);
+  CHECK(top_k({2, 2, 2}, 3).tie_weight == 1.0);
+  CHECK_THROWS_AS(top_k({1, 2}, 0), std::invalid_argument);
+  CHECK_THROWS_AS(top_k({1, 2}, 3), std::invalid_argument);
+  CHECK_THROWS_AS(top_k({1, std::nan(""), 2}, 1), std::invalid_argument);
+}
+
+TEST_CASE("a mean over the top k by top_k is the mean of sorted groups with the edge group pro rata", "[stats]") {
+  // Independently: sort (x, y) by x descending, take whole groups of equal x while they fit,
+  // and of the group at the edge the share of places left times its sum of y.
+  std::uint64_t state = 777;
+  auto next = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state >> 33;
+  };
+  for (int trial = 0; trial < 300; ++trial) {
+    const std::size_t n = 1 + next() % 200;
+    std::vector<double> x(n), y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = static_cast<double>(next() % (1 + trial % 20));  // from all tied to few ties
+      y[i] = static_cast<double>(next() % 1000) / 7.0;
+    }
+    const std::size_t k = 1 + next() % n;
+    const TopK top = top_k(x, k);
+    double got = 0.0, weights = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      got += top.weight(x[i]) * y[i];
+      weights += top.weight(x[i]);
+    }
+    std::vector<std::pair<double, double>> p(n);
+    for (std::size_t i = 0; i < n; ++i) p[i] = {x[i], y[i]};
+    std::sort(p.begin(), p.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    double want = 0.0;
+    std::size_t left = k;
+    for (std::size_t i = 0; i < n && left > 0;) {
+      std::size_t j = i;
+      double sum = 0.0;
+      while (j < n && p[j].first == p[i].first) sum += p[j++].second;
+      const std::size_t group = j - i;
+      want += group <= left ? sum : sum * static_cast<double>(left) / static_cast<double>(group);
+      left -= std::min(left, group);
+      i = j;
+    }
+    INFO("n " << n << " k " << k);
+    CHECK(weights == Approx(static_cast<double>(k)).epsilon(1e-12));
+    CHECK(got == Approx(want).epsilon(1e-12).margin(1e-12));
+  }
 }
 
 TEST_CASE("spearman without ties equals 1 - 6 sum d^2 / (n (n^2 - 1))", "[stats]") {

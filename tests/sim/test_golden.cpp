@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -206,6 +207,56 @@ TEST_CASE("golden: hand_checked spend is tasks times a price computed from the c
     CHECK(figure_p50(j, "base", "value_per_usd") == Approx(40.0 / 0.324375).epsilon(1e-9));
   }
   CHECK(s.employees() == 100);
+}
+
+TEST_CASE("golden: hand_checked top decile against the median is the hand calculation with ties shared", "[golden]") {
+  // Tokens are tasks x 100,000, so many people tie; those at the decile's edge share its last
+  // places. Recomputed here from replicate 0's people: sort, whole groups of equal tokens while
+  // they fit, the edge group pro rata; the median as numpy's (mean of the middle two).
+  const auto doc = sim::ScenarioDocument::load_file((kCases / "hand_checked" / "scenario.yaml").string());
+  sim::RunOptions opt;
+  opt.replicates = 1;
+  const sim::RunResult run = sim::run_scenario(doc, {"base"}, opt);
+  const sim::VariantResult& v = run.variants.at(0);
+  const sim::People& p = v.replicates.at(0).people;
+  std::vector<std::pair<double, double>> users;  // (tokens, pull requests)
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    double tokens = 0.0;
+    for (const auto& t : p.tokens) tokens += t[i];
+    if (tokens > 0) users.emplace_back(tokens, p.pull_requests[i]);
+  }
+  REQUIRE(users.size() >= 10);
+  std::sort(users.begin(), users.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  const std::size_t dec = users.size() / 10;
+  double top_tok = 0.0, top_out = 0.0;
+  std::size_t left = dec;
+  bool split = false;
+  for (std::size_t i = 0; i < users.size() && left > 0;) {
+    std::size_t j = i;
+    double tok = 0.0, out = 0.0;
+    for (; j < users.size() && users[j].first == users[i].first; ++j) tok += users[j].first, out += users[j].second;
+    const double share = j - i <= left ? 1.0 : static_cast<double>(left) / static_cast<double>(j - i);
+    split = split || share < 1.0;
+    top_tok += share * tok;
+    top_out += share * out;
+    left -= std::min(left, j - i);
+    i = j;
+  }
+  CHECK(split);  // the case does exercise a tie at the edge
+  auto median = [](std::vector<double> x) {
+    std::sort(x.begin(), x.end());
+    const std::size_t n = x.size();
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+  };
+  std::vector<double> tok, out;
+  for (const auto& [t, o] : users) tok.push_back(t), out.push_back(o);
+  auto figure = [&](const std::string& name) {
+    const auto at = std::find(v.figure_names.begin(), v.figure_names.end(), name);
+    REQUIRE(at != v.figure_names.end());
+    return v.replicates[0].figures[static_cast<std::size_t>(at - v.figure_names.begin())];
+  };
+  CHECK(figure("top10_vs_median_tokens") == Approx(top_tok / dec / median(tok)).epsilon(1e-12));
+  CHECK(figure("top10_vs_median_output") == Approx(top_out / dec / median(out)).epsilon(1e-12));
 }
 
 TEST_CASE("golden: audit_export spend by person and model and week is the hand calculation", "[golden]") {

@@ -26,6 +26,17 @@ double median(std::span<const double> x);
 // 1-based ranks, ascending; tied values share the mean of the ranks they span.
 std::vector<double> average_ranks(std::span<const double> x);
 
+// The top k of x (1 <= k <= x.size(); no NaN, std::invalid_argument otherwise) as weights:
+// 1 above the k-th largest value, 0 below it, and (k - above) / tied for each value equal to
+// it, so the tied share the last places equally and the weights sum to k. A mean over "the top
+// k" then depends on the values alone, not on how a sort orders ties or how people are numbered.
+struct TopK {
+  double edge = 0.0;  // the k-th largest value
+  double tie_weight = 0.0;
+  double weight(double v) const { return v > edge ? 1.0 : v == edge ? tie_weight : 0.0; }
+};
+TopK top_k(std::vector<double> x, std::size_t k);  // by selection on the copy: linear time
+
 // Pearson correlation; nullopt when fewer than 2 points or either side is constant.
 std::optional<double> pearson(std::span<const double> x, std::span<const double> y);
 // Spearman's rho as the Pearson correlation of mid-ranks, which is the correct form with
