@@ -76,19 +76,15 @@ TEST_CASE("top k weights share the ties at the edge and sum to k", "[stats]") {
 TEST_CASE("a mean over the top k by top_k is the mean of sorted groups with the edge group pro rata", "[stats]") {
   // Independently: sort (x, y) by x descending, take whole groups of equal x while they fit,
   // and of the group at the edge the share of places left times its sum of y.
-  std::uint64_t state = 777;
-  auto next = [&] {
-    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
-    return state >> 33;
-  };
+  SplitMix64 rng(777);
   for (int trial = 0; trial < 300; ++trial) {
-    const std::size_t n = 1 + next() % 200;
+    const std::size_t n = 1 + rng.below(200);
     std::vector<double> x(n), y(n);
     for (std::size_t i = 0; i < n; ++i) {
-      x[i] = static_cast<double>(next() % (1 + trial % 20));  // from all tied to few ties
-      y[i] = static_cast<double>(next() % 1000) / 7.0;
+      x[i] = static_cast<double>(rng.below(1 + trial % 20));  // from all tied to few ties
+      y[i] = static_cast<double>(rng.below(1000)) / 7.0;
     }
-    const std::size_t k = 1 + next() % n;
+    const std::size_t k = 1 + rng.below(n);
     const TopK top = top_k(x, k);
     double got = 0.0, weights = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
