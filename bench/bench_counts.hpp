@@ -15,6 +15,7 @@ struct Counts {
   double poisson_inv = 0;     // Poisson inversions: one exp each
   double poisson_steps = 0;   // inversion steps
   double poisson_normal = 0;  // Poisson by normal approximation: a sqrt
+  double poisson_table = 0;   // Poisson from tabulated partial sums: a search
   double exponentials = 0;    // exponential draws: a log
   double lognormal_exp = 0;   // exp of a scaled normal
   double priced = 0;          // purposes priced (llround, 3 conversions, exact integer cost)

@@ -83,9 +83,9 @@ int counts(const std::string& arg, long long seats, int days) {
   std::printf(
       "{\"scenario\": \"%s\", \"streams\": %.4f, \"philox_blocks\": %.4f, \"uniforms\": %.4f, "
       "\"box_muller\": %.4f, \"poisson_inv\": %.4f, \"poisson_steps\": %.4f, \"poisson_normal\": %.4f, "
-      "\"exponentials\": %.4f, \"lognormal_exp\": %.4f, \"priced\": %.4f}\n",
+      "\"poisson_table\": %.4f, \"exponentials\": %.4f, \"lognormal_exp\": %.4f, \"priced\": %.4f}\n",
       arg.c_str(), c.streams, c.philox_blocks, c.uniforms, c.box_muller, c.poisson_inv, c.poisson_steps,
-      c.poisson_normal, c.exponentials, c.lognormal_exp, c.priced);
+      c.poisson_normal, c.poisson_table, c.exponentials, c.lognormal_exp, c.priced);
   return 0;
 }
 

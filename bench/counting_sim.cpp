@@ -29,6 +29,7 @@ Counts count_draws(const sim::Scenario& s) {
   out.poisson_inv = c.poisson_inv / ed;
   out.poisson_steps = c.poisson_steps / ed;
   out.poisson_normal = c.poisson_normal / ed;
+  out.poisson_table = c.poisson_table / ed;
   out.exponentials = c.exponentials / ed;
   out.lognormal_exp = c.lognormal_exp / ed;
   out.priced = c.priced / ed;

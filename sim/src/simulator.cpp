@@ -118,26 +118,33 @@ inline double lognormal_sum(Draws& r, double n, double median, const LogSumTable
   return n * mean_one * std::exp(sq * r.normal() - half);
 }
 
-// exp(-mean) of a Poisson mean that is usually a fixed expression of an integer count n
-// (retries, outcomes): tabulated by n, used only when the mean computed in the day loop is
-// the tabulated one, so every value is the one std::exp(-mean) gives.
-struct ExpNegTable {
-  std::vector<double> mean, e;
+// Poisson draws whose mean is usually a fixed expression of an integer count n (retries,
+// outcomes): that mean's partial sums tabulated by n (PoissonCdf), used only when the mean
+// computed in the day loop is the tabulated one, so every draw is the one Draws::poisson gives.
+struct PoissonByCount {
+  std::vector<double> mean;
+  std::vector<std::uint32_t> first, size;  // each n's row in `sums`; size 0: not tabulated
+  std::vector<double> sums;
   template <typename MeanOf>
   void init(std::size_t max_n, MeanOf&& mean_of) {
     mean.resize(max_n + 1);
-    e.resize(max_n + 1);
+    first.assign(max_n + 1, 0);
+    size.assign(max_n + 1, 0);
+    sums.clear();
     for (std::size_t k = 0; k <= max_n; ++k) {
       mean[k] = mean_of(static_cast<double>(k));
-      e[k] = std::exp(-mean[k]);
+      if (!(mean[k] > 0.0) || mean[k] > kPoissonInversionMax) continue;
+      first[k] = static_cast<std::uint32_t>(sums.size());
+      size[k] = PoissonCdf::append(mean[k], sums);
     }
   }
-  double operator()(double m, double n) const {
+  std::uint32_t draw(Draws& r, double m, double n) const {
     if (n >= 0.0 && n < static_cast<double>(mean.size())) {
       const auto k = static_cast<std::size_t>(n);
-      if (static_cast<double>(k) == n && m == mean[k]) return e[k];
+      if (static_cast<double>(k) == n && m == mean[k] && size[k] > 0)
+        return r.poisson(PoissonCdf(&sums[first[k]], size[k]));
     }
-    return std::exp(-m);
+    return r.poisson(m);
   }
 };
 
@@ -154,7 +161,7 @@ struct CohortRuntime {
   double agent_mean_factor = 1.0;   // E[tokens per agent-day] / median
   LogSumTable task_sum, agent_sum;  // lognormal_sum constants: tasks, agents
   std::vector<double> loop_start;   // by agent count: chance a loop starts today
-  ExpNegTable retry_exp, prs_exp, commits_exp, accepted_exp, rejected_exp;  // by task count
+  PoissonByCount retries_of, prs_of, commits_of, accepted_of, rejected_of;  // by task count
   std::int64_t first = 0, count = 0;  // employee index range (licensed seats)
 };
 
@@ -359,11 +366,11 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     cr.agent_sum.init(spec.agents.tokens_per_agent_day.sigma, max_agents);
     // The day loop's Poisson means for n tasks with nothing kept back and no gaming.
     const auto& oc = spec.outcomes;
-    cr.retry_exp.init(256, [&](double n) { return n * cr.retries_per_task; });
-    cr.prs_exp.init(256, [&](double n) { return n * oc.prs_per_task; });
-    cr.commits_exp.init(256, [&](double n) { return n * oc.commits_per_task; });
-    cr.accepted_exp.init(256, [&](double n) { return n * oc.edits_per_task * oc.accept_rate; });
-    cr.rejected_exp.init(256, [&](double n) { return n * oc.edits_per_task * (1.0 - oc.accept_rate); });
+    cr.retries_of.init(256, [&](double n) { return n * cr.retries_per_task; });
+    cr.prs_of.init(256, [&](double n) { return n * oc.prs_per_task; });
+    cr.commits_of.init(256, [&](double n) { return n * oc.commits_per_task; });
+    cr.accepted_of.init(256, [&](double n) { return n * oc.edits_per_task * oc.accept_rate; });
+    cr.rejected_of.init(256, [&](double n) { return n * oc.edits_per_task * (1.0 - oc.accept_rate); });
     cr.loop_start.resize(max_agents + 1u);
     for (std::uint16_t a = 0; a <= max_agents; ++a)
       cr.loop_start[a] = 1.0 - std::pow(1.0 - spec.agents.loop_hazard_per_day, a);
@@ -716,7 +723,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
             value += n_tasks * value_scale[i];
             if (n_tasks > 0) {
               const double m = n_tasks * cr.retries_per_task;
-              const double retries = r.poisson_with(m, [&] { return cr.retry_exp(m, n_tasks); });
+              const double retries = cr.retries_of.draw(r, m, n_tasks);
               tok[1] = retries * sp.retry_fraction * prod / n_tasks;
             }
           }
@@ -836,10 +843,10 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
                              gaming_mtok * oc.gaming_edits_per_mtok * oc.gaming_accept_rate;
         const double m_rej = kept * n_tasks * oc.edits_per_task * (1.0 - oc.accept_rate) +
                              gaming_mtok * oc.gaming_edits_per_mtok * (1.0 - oc.gaming_accept_rate);
-        const double prs = r.poisson_with(m_prs, [&] { return cr.prs_exp(m_prs, n_tasks); });
-        const double commits = r.poisson_with(m_commits, [&] { return cr.commits_exp(m_commits, n_tasks); });
-        const double acc_e = r.poisson_with(m_acc, [&] { return cr.accepted_exp(m_acc, n_tasks); });
-        const double rej_e = r.poisson_with(m_rej, [&] { return cr.rejected_exp(m_rej, n_tasks); });
+        const double prs = cr.prs_of.draw(r, m_prs, n_tasks);
+        const double commits = cr.commits_of.draw(r, m_commits, n_tasks);
+        const double acc_e = cr.accepted_of.draw(r, m_acc, n_tasks);
+        const double rej_e = cr.rejected_of.draw(r, m_rej, n_tasks);
 
         MicroUsd spent = 0;
         for (int p = 0; p < kPurposes; ++p) {

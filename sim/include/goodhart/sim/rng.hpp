@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <numbers>
+#include <vector>
 
 // Draw counting for the benchmark's floor (bench/): a build that defines GOODHART_COUNT_DRAWS
 // counts every primitive a run uses; everywhere else the hooks compile to nothing. The counting
@@ -31,6 +32,60 @@ constexpr std::uint64_t mix64(std::uint64_t x) {
 
 enum class Stream : std::uint32_t { traits = 1, day = 2, leaderboard = 3 };
 
+// Draws::poisson inverts the CDF for means up to 40, in at most 200 steps.
+inline constexpr double kPoissonInversionMax = 40.0;
+inline constexpr std::uint32_t kPoissonInversionSteps = 200;
+
+// The partial sums cdf_k = p_0 + ... + p_k of a Poisson mean (0 < mean <= 40), each computed
+// with the very operations of Draws::poisson's inversion, so that the inversion becomes a
+// search: the first k with u <= cdf_k (the same draw, bit for bit) without the chain of
+// multiplications and additions and its unpredictable exit. A view into rows kept elsewhere.
+class PoissonCdf {
+ public:
+  PoissonCdf(const double* sums, std::uint32_t size) : sums_(sums), size_(size) {}
+  // Appends the partial sums of `mean` to `out`: k = 0 .. 199 (the inversion stops at 200),
+  // or fewer once adding a term no longer changes the sum past the mode (the terms only
+  // shrink from there, so no later one would), then 1 to 4 entries of 2, which no uniform
+  // exceeds, up to a multiple of 4. Returns the number of sums.
+  static std::uint32_t append(double mean, std::vector<double>& out) {
+    double p = std::exp(-mean);
+    double cdf = p;
+    std::uint32_t k = 0;
+    out.push_back(cdf);
+    while (k + 1 < kPoissonInversionSteps) {
+      ++k;
+      p *= mean / k;
+      const double before = cdf;
+      cdf += p;
+      out.push_back(cdf);
+      if (cdf == before && k > mean) break;
+    }
+    const std::uint32_t size = k + 1;
+    std::uint32_t padded = size;
+    do {
+      out.push_back(2.0);
+    } while (++padded % 4 != 0);
+    return size;
+  }
+  // The inversion's answer for a uniform u < 1: the number of partial sums below u (they never
+  // decrease), four at a time; 200 where u is above all of them, as the loop would stop.
+  std::uint32_t operator()(double u) const {
+    std::uint32_t k = 0;
+    for (;; k += 4) {
+      const std::uint32_t below = (u > sums_[k]) + (u > sums_[k + 1]) + (u > sums_[k + 2]) + (u > sums_[k + 3]);
+      if (below < 4) {
+        k += below;
+        break;
+      }
+    }
+    return k < size_ ? k : kPoissonInversionSteps;
+  }
+
+ private:
+  const double* sums_;
+  std::uint32_t size_;
+};
+
 inline namespace GOODHART_RNG_NAMESPACE {
 
 #ifdef GOODHART_COUNT_DRAWS
@@ -43,6 +98,7 @@ struct DrawCounts {
   double poisson_inv = 0;     // Poisson inversions: one exp each
   double poisson_steps = 0;   // inversion steps (a multiply, a divide, an add, a compare)
   double poisson_normal = 0;  // Poisson by normal approximation (mean > 40): a sqrt
+  double poisson_table = 0;   // Poisson from tabulated partial sums: a search
   double exponentials = 0;    // exponential draws: a log
   double lognormal_exp = 0;   // exp of a scaled normal (LogNormal draws and sums)
   double priced = 0;          // purposes priced: 4 conversions and the exact integer cost
@@ -96,31 +152,30 @@ class Draws {
   }
   // Poisson: inversion for small means, normal approximation (continuity-corrected) above 40.
   std::uint32_t poisson(double mean) {
-    return poisson_with(mean, [mean] { return std::exp(-mean); });
-  }
-  // The same draw when the caller already knows exp(-mean) (`exp_neg` returns it, and is
-  // called only when the inversion needs it): a table of exactly those values gives
-  // exactly the same draws.
-  template <typename ExpNeg>
-  std::uint32_t poisson_with(double mean, ExpNeg&& exp_neg) {
     if (!(mean > 0.0)) return 0;
-    if (mean > 40.0) {
+    if (mean > kPoissonInversionMax) {
       GOODHART_COUNT(poisson_normal, 1);
       const double x = std::floor(mean + std::sqrt(mean) * normal() + 0.5);
       return x > 0.0 ? static_cast<std::uint32_t>(x) : 0u;
     }
     GOODHART_COUNT(poisson_inv, 1);
     double u = uniform();
-    double p = exp_neg();
+    double p = std::exp(-mean);
     std::uint32_t k = 0;
     double cdf = p;
-    while (u > cdf && k < 200) {
+    while (u > cdf && k < kPoissonInversionSteps) {
       GOODHART_COUNT(poisson_steps, 1);
       ++k;
       p *= mean / k;
       cdf += p;
     }
     return k;
+  }
+  // The same draw as poisson(mean) for a mean whose partial sums were tabulated by
+  // append_poisson_cdf (0 < mean <= 40): one uniform and a search, no arithmetic.
+  std::uint32_t poisson(const PoissonCdf& cdf) {
+    GOODHART_COUNT(poisson_table, 1);
+    return cdf(uniform());
   }
   bool bernoulli(double p) { return uniform() < p; }
   double lognormal(double median, double sigma) {
