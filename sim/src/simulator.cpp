@@ -12,6 +12,7 @@
 #include "goodhart/engine/stats.hpp"
 #include "goodhart/sim/behaviour.hpp"
 #include "goodhart/sim/rng.hpp"
+#include "goodhart/sim/rounding.hpp"
 
 namespace goodhart::sim {
 
@@ -792,7 +793,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         std::array<MicroUsd, kPurposes> cost{};
         MicroUsd requested = 0;
         for (int p = 0; p < kPurposes; ++p) {
-          tk[p] = static_cast<std::uint64_t>(std::llround(std::max(tok[p], 0.0)));
+          tk[p] = round_count(tok[p]);
           cost[p] = tk[p] ? price_tokens(cr, price, tk[p], nullptr) : 0;
           requested += cost[p];
         }

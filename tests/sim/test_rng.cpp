@@ -1,4 +1,5 @@
-// Tabulated Poisson inversion (sim::PoissonCdf) against the inversion loop it stands for.
+// Tabulated Poisson inversion (sim::PoissonCdf) against the inversion loop it stands for, and
+// the day loop's rounding of token counts against std::llround.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "goodhart/sim/rng.hpp"
+#include "goodhart/sim/rounding.hpp"
 
 using namespace goodhart::sim;
 
@@ -80,4 +82,17 @@ TEST_CASE("Draws::poisson with tabulated sums: the same draws and the same strea
   }
   // 100,000 draws of mean 1.7: the sample mean within 5 standard errors (0.004 each).
   CHECK(static_cast<double>(total) / 100000.0 == Approx(mean).margin(5 * std::sqrt(mean / 100000.0)));
+}
+
+TEST_CASE("token counts round as std::llround does, halves away from zero") {
+  std::vector<double> xs{0.0, -0.0, -1.5, 0.5, 1.5, 2.5, 0.49999999999999994, 1e6 + 0.5, 4503599627370495.5,
+                         0x1p52, 0x1p52 + 2.0, 0x1p62, 123456789.49999999, 9.5e15};
+  for (double h = 0.5; h < 1e15; h = h * 3 + 0.5)
+    for (const double x : {h, std::nextafter(h, 0.0), std::nextafter(h, 1e300)}) xs.push_back(x);
+  std::mt19937_64 gen(5);
+  for (int i = 0; i < 100000; ++i) xs.push_back(std::exp(std::uniform_real_distribution<double>(-5.0, 40.0)(gen)));
+  for (const double x : xs) {
+    INFO(x);
+    REQUIRE(round_count(x) == static_cast<std::uint64_t>(std::llround(std::max(x, 0.0))));
+  }
 }
