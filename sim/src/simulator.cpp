@@ -140,6 +140,7 @@ struct PoissonByCount {
     }
   }
   std::uint32_t draw(Draws& r, double m, double n) const {
+    if (!(m > 0.0)) return 0;  // as Draws::poisson: nothing drawn (a day without tasks)
     if (n >= 0.0 && n < static_cast<double>(mean.size())) {
       const auto k = static_cast<std::size_t>(n);
       if (static_cast<double>(k) == n && m == mean[k] && size[k] > 0)

@@ -68,15 +68,18 @@ class PoissonCdf {
     return size;
   }
   // The inversion's answer for a uniform u < 1: the number of partial sums below u (they never
-  // decrease), four at a time; 200 where u is above all of them, as the loop would stop.
+  // decrease), the first four at once (where most draws of a small mean end), then by a
+  // branch-free binary search; 200 where u is above all of them, as the loop would stop.
   std::uint32_t operator()(double u) const {
-    std::uint32_t k = 0;
-    for (;; k += 4) {
-      const std::uint32_t below = (u > sums_[k]) + (u > sums_[k + 1]) + (u > sums_[k + 2]) + (u > sums_[k + 3]);
-      if (below < 4) {
-        k += below;
-        break;
+    std::uint32_t k = (u > sums_[0]) + (u > sums_[1]) + (u > sums_[2]) + (u > sums_[3]);
+    if (k == 4 && size_ > 4) {
+      const double* base = sums_ + 4;
+      for (std::uint32_t n = size_ - 4; n > 1;) {
+        const std::uint32_t half = n / 2;
+        base = base[half] < u ? base + half : base;
+        n -= half;
       }
+      k = static_cast<std::uint32_t>(base - sums_) + (*base < u);
     }
     return k < size_ ? k : kPoissonInversionSteps;
   }
