@@ -112,7 +112,7 @@ void Governor::begin_day(int day_index) {
 Decision Governor::decide(std::int32_t p, MicroUsd requested) const {
   Decision d;
   d.allowed = requested;
-  if (requested <= 0) return d;
+  if (requested <= 0 || !(caps_on_ || anomaly_on_)) return d;
   const MicroUsd in_flight = static_cast<MicroUsd>(std::llround(requested * lag_share_));
   if (caps_on_) {
     MicroUsd room = kNoLimit;
