@@ -75,6 +75,26 @@ namespace {
 // is feasible with non-negative multipliers is the answer. A leaderboard asks one person for
 // several g; the factorisation of each free block of C is kept for the next call (the
 // solutions are those of a fresh factorisation, bit for bit).
+// The free sets of each allowed mask in the order the active-set search tries them: the
+// most free efforts first, and among as many, the larger mask (the subsets of `mask` counted
+// down from it, taken by decreasing popcount).
+struct FreeSets {
+  std::array<int, 8> free{};
+  int n = 0;
+};
+constexpr std::array<FreeSets, 8> kFreeSets = [] {
+  std::array<FreeSets, 8> table{};
+  for (int mask = 0; mask < 8; ++mask)
+    for (int pop = 3; pop >= 0; --pop)
+      for (int free = mask;; free = (free - 1) & mask) {
+        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) table[mask].free[table[mask].n++] = free;
+        if (free == 0) break;
+      }
+  return table;
+}();
+static_assert(kFreeSets[7].n == 8 && kFreeSets[7].free == std::array<int, 8>{7, 6, 5, 3, 4, 2, 1, 0});
+static_assert(kFreeSets[1].n == 2 && kFreeSets[1].free[0] == 1 && kFreeSets[1].free[1] == 0);
+
 class LinearResponse {
  public:
   LinearResponse(const Effort& e0, const CostMatrix& c, const std::array<bool, 3>& allowed)
@@ -88,45 +108,41 @@ class LinearResponse {
     Effort best = Effort::Zero();
     double best_obj = -std::numeric_limits<double>::infinity();
     // Free sets from largest to smallest: the interior solution is the common case.
-    for (int pop = 3; pop >= 0; --pop) {
-      for (int free = mask_; ; free = (free - 1) & mask_) {
-        // (A popcount written out: a baseline x86-64 build makes __builtin_popcount a call.)
-        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {
-          Effort e = Effort::Zero();
-          std::array<int, 3> idx{};
-          int n = 0;
-          for (int k = 0; k < 3; ++k)
-            if (free & (1 << k)) idx[n++] = k;
-          if (n == 1) {
-            // What Eigen's LDLT does for one unknown (D = c, and a pivot no larger than the
-            // smallest normal number solves to 0), without its general machinery: the common
-            // case of a person who knows no way to game, asked several times per decision.
-            const int k = idx[0];
-            const double c = c_(k, k);
-            e(k) = std::abs(c) > std::numeric_limits<double>::min() ? (g(k) + ce0_(k)) / c : 0.0;
-          } else if (n > 0) {
-            Vec rhs(n);
-            for (int i = 0; i < n; ++i) rhs(i) = g(idx[i]) + ce0_(idx[i]);
-            const Vec ef = factor(free, idx, n).solve(rhs);
-            for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
-          }
-          bool ok = (e.array() >= -tol).all();
-          // The multipliers of the efforts held at zero (none when every allowed one is free).
-          if (ok && free != mask_) {
-            const Effort mu = c_ * (e - e0_) - g;
-            for (int k = 0; k < 3; ++k)
-              if (allowed_[k] && !(free & (1 << k)) && mu(k) < -tol) ok = false;
-          }
-          if (ok) return e.cwiseMax(0.0);
-          // Numerical safety net: keep the best feasible point in case no set passes exactly.
-          const Effort ep = e.cwiseMax(0.0);
-          const double obj = g.dot(ep) - 0.5 * (ep - e0_).dot(c_ * (ep - e0_));
-          if (obj > best_obj) {
-            best_obj = obj;
-            best = ep;
-          }
-        }
-        if (free == 0) break;
+    const FreeSets& sets = kFreeSets[mask_];
+    for (int j = 0; j < sets.n; ++j) {
+      const int free = sets.free[j];
+      Effort e = Effort::Zero();
+      std::array<int, 3> idx{};
+      int n = 0;
+      for (int k = 0; k < 3; ++k)
+        if (free & (1 << k)) idx[n++] = k;
+      if (n == 1) {
+        // What Eigen's LDLT does for one unknown (D = c, and a pivot no larger than the
+        // smallest normal number solves to 0), without its general machinery: the common
+        // case of a person who knows no way to game, asked several times per decision.
+        const int k = idx[0];
+        const double c = c_(k, k);
+        e(k) = std::abs(c) > std::numeric_limits<double>::min() ? (g(k) + ce0_(k)) / c : 0.0;
+      } else if (n > 0) {
+        Vec rhs(n);
+        for (int i = 0; i < n; ++i) rhs(i) = g(idx[i]) + ce0_(idx[i]);
+        const Vec ef = factor(free, idx, n).solve(rhs);
+        for (int i = 0; i < n; ++i) e(idx[i]) = ef(i);
+      }
+      bool ok = (e.array() >= -tol).all();
+      // The multipliers of the efforts held at zero (none when every allowed one is free).
+      if (ok && free != mask_) {
+        const Effort mu = c_ * (e - e0_) - g;
+        for (int k = 0; k < 3; ++k)
+          if (allowed_[k] && !(free & (1 << k)) && mu(k) < -tol) ok = false;
+      }
+      if (ok) return e.cwiseMax(0.0);
+      // Numerical safety net: keep the best feasible point in case no set passes exactly.
+      const Effort ep = e.cwiseMax(0.0);
+      const double obj = g.dot(ep) - 0.5 * (ep - e0_).dot(c_ * (ep - e0_));
+      if (obj > best_obj) {
+        best_obj = obj;
+        best = ep;
       }
     }
     return best;
