@@ -33,8 +33,10 @@ struct Kernel {
       : uniforms{c.uniforms}, box_muller{c.box_muller}, poisson_inv{c.poisson_inv},
         poisson_steps{c.poisson_steps}, poisson_normal{c.poisson_normal}, poisson_table{c.poisson_table},
         exponentials{c.exponentials}, lognormal_exp{c.lognormal_exp}, priced{c.priced},
-        table_size(sim::PoissonCdf::append(1.5, table)) {}
-  std::vector<double> table;  // partial sums of a typical outcome mean, for the table searches
+        table_size(sim::PoissonCdf::append(1.5, table, guide)) {}
+  // Partial sums of a typical outcome mean and their guide, for the table searches.
+  std::vector<double> table;
+  std::vector<std::uint8_t> guide;
   std::uint32_t table_size;
 };
 
@@ -78,7 +80,7 @@ double floor_pass(Kernel& k, std::uint64_t key, std::uint32_t first, std::uint32
       pk *= mean / kk;
       cdf += pk;
     }
-    const sim::PoissonCdf table(k.table.data(), k.table_size);
+    const sim::PoissonCdf table(k.table.data(), k.table_size, k.guide.data());
     for (int q = k.poisson_table.next(); q > 0; --q) sum += table(u);
     for (int q = k.poisson_normal.next(); q > 0; --q) sum += std::floor(mean * 20 + std::sqrt(mean * 20) * z + 0.5);
     for (int q = k.exponentials.next(); q > 0; --q) sum += -6.0 * std::log(u);

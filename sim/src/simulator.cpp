@@ -123,28 +123,34 @@ inline double lognormal_sum(Draws& r, double n, double median, const LogSumTable
 // outcomes): that mean's partial sums tabulated by n (PoissonCdf), used only when the mean
 // computed in the day loop is the tabulated one, so every draw is the one Draws::poisson gives.
 struct PoissonByCount {
-  std::vector<double> mean;
-  std::vector<std::uint32_t> first, size;  // each n's row in `sums`; size 0: not tabulated
+  struct Row {
+    double mean = 0.0;
+    std::uint32_t size = 0;                    // partial sums; 0: not tabulated
+    std::uint32_t first_sum = 0, first_guide = 0;
+  };
+  std::vector<Row> rows;  // by n
   std::vector<double> sums;
+  std::vector<std::uint8_t> guide;
   template <typename MeanOf>
   void init(std::size_t max_n, MeanOf&& mean_of) {
-    mean.resize(max_n + 1);
-    first.assign(max_n + 1, 0);
-    size.assign(max_n + 1, 0);
+    rows.assign(max_n + 1, Row{});
     sums.clear();
+    guide.clear();
     for (std::size_t k = 0; k <= max_n; ++k) {
-      mean[k] = mean_of(static_cast<double>(k));
-      if (!(mean[k] > 0.0) || mean[k] > kPoissonInversionMax) continue;
-      first[k] = static_cast<std::uint32_t>(sums.size());
-      size[k] = PoissonCdf::append(mean[k], sums);
+      Row& row = rows[k];
+      row.mean = mean_of(static_cast<double>(k));
+      if (!(row.mean > 0.0) || row.mean > kPoissonInversionMax) continue;
+      row.first_sum = static_cast<std::uint32_t>(sums.size());
+      row.first_guide = static_cast<std::uint32_t>(guide.size());
+      row.size = PoissonCdf::append(row.mean, sums, guide);
     }
   }
   std::uint32_t draw(Draws& r, double m, double n) const {
     if (!(m > 0.0)) return 0;  // as Draws::poisson: nothing drawn (a day without tasks)
-    if (n >= 0.0 && n < static_cast<double>(mean.size())) {
-      const auto k = static_cast<std::size_t>(n);
-      if (static_cast<double>(k) == n && m == mean[k] && size[k] > 0)
-        return r.poisson(PoissonCdf(&sums[first[k]], size[k]));
+    if (n >= 0.0 && n < static_cast<double>(rows.size())) {
+      const Row& row = rows[static_cast<std::size_t>(n)];
+      if (static_cast<double>(static_cast<std::size_t>(n)) == n && m == row.mean && row.size > 0)
+        return r.poisson(PoissonCdf(&sums[row.first_sum], row.size, &guide[row.first_guide]));
     }
     return r.poisson(m);
   }

@@ -2,6 +2,7 @@
 // the day loop's rounding of token counts against std::llround.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -36,20 +37,27 @@ TEST_CASE("Poisson from tabulated partial sums: the inversion's draw for every u
   int edges = 0, at_200 = 0;
   for (const double mean : means) {
     std::vector<double> sums;
-    const std::uint32_t size = PoissonCdf::append(mean, sums);
+    std::vector<std::uint8_t> guide;
+    const std::uint32_t size = PoissonCdf::append(mean, sums, guide);
     REQUIRE(size >= 1);
     REQUIRE(size <= 200);
-    // Padded with 1 to 4 entries of 2 up to a multiple of 4: every search ends inside the row.
-    REQUIRE(sums.size() % 4 == 0);
-    REQUIRE(sums.size() > size);
+    // Four entries of 2 after the sums: every search of four ends inside the row.
+    REQUIRE(sums.size() == size + 4);
     for (std::size_t k = size; k < sums.size(); ++k) REQUIRE(sums[k] == 2.0);
-    const PoissonCdf cdf(sums.data(), size);
+    // The guide: how many sums lie below j/16.
+    REQUIRE(guide.size() == PoissonCdf::kGuide);
+    for (std::uint32_t j = 0; j < PoissonCdf::kGuide; ++j)
+      REQUIRE(guide[j] == std::count_if(sums.begin(), sums.begin() + size, [&](double x) { return x < j / 16.0; }));
+    const PoissonCdf cdf(sums.data(), size, guide.data());
     std::vector<double> us;
     for (int j = 0; j < 200; ++j) us.push_back(std::uniform_real_distribution<double>(0.0, 1.0)(gen));
-    // Each partial sum and its neighbours (the draw's edges), and the extremes of a uniform.
+    // Each partial sum and its neighbours (the draw's edges), each guide point's, and the
+    // extremes of a uniform.
     for (std::uint32_t k = 0; k < size; ++k)
       for (const double u : {std::nextafter(sums[k], 0.0), sums[k], std::nextafter(sums[k], 1.0)})
         if (u > 0.0 && u < 1.0) us.push_back(u);
+    for (std::uint32_t j = 1; j < PoissonCdf::kGuide; ++j)
+      for (const double u : {std::nextafter(j / 16.0, 0.0), j / 16.0, std::nextafter(j / 16.0, 1.0)}) us.push_back(u);
     us.push_back(0.5 * 0x1p-32);
     us.push_back((4294967295.0 + 0.5) * 0x1p-32);
     us.push_back(std::nextafter(1.0, 0.0));
@@ -67,9 +75,10 @@ TEST_CASE("Poisson from tabulated partial sums: the inversion's draw for every u
 
 TEST_CASE("Draws::poisson with tabulated sums: the same draws and the same stream afterwards") {
   std::vector<double> sums;
+  std::vector<std::uint8_t> guide;
   const double mean = 1.7;
-  const std::uint32_t size = PoissonCdf::append(mean, sums);
-  const PoissonCdf cdf(sums.data(), size);
+  const std::uint32_t size = PoissonCdf::append(mean, sums, guide);
+  const PoissonCdf cdf(sums.data(), size, guide.data());
   std::uint64_t total = 0;
   for (std::uint32_t e = 0; e < 20000; ++e) {
     Draws a(0x1234567890ABCDEFULL, Stream::day, e, 3), b(0x1234567890ABCDEFULL, Stream::day, e, 3);

@@ -39,53 +39,62 @@ inline constexpr std::uint32_t kPoissonInversionSteps = 200;
 // The partial sums cdf_k = p_0 + ... + p_k of a Poisson mean (0 < mean <= 40), each computed
 // with the very operations of Draws::poisson's inversion, so that the inversion becomes a
 // search: the first k with u <= cdf_k (the same draw, bit for bit) without the chain of
-// multiplications and additions and its unpredictable exit. A view into rows kept elsewhere.
+// multiplications and additions and its unpredictable exit. A guide says where to start: its
+// entry j is the number of sums below j/16, so a uniform u starts at entry floor(16 u) (exact:
+// 16 is a power of two) and is rarely more than a few sums from its answer. A view into rows
+// kept elsewhere.
 class PoissonCdf {
  public:
-  PoissonCdf(const double* sums, std::uint32_t size) : sums_(sums), size_(size) {}
-  // Appends the partial sums of `mean` to `out`: k = 0 .. 199 (the inversion stops at 200),
+  static constexpr std::uint32_t kGuide = 16;
+
+  PoissonCdf(const double* sums, std::uint32_t size, const std::uint8_t* guide)
+      : sums_(sums), guide_(guide), size_(size) {}
+  // Appends the partial sums of `mean` to `sums`: k = 0 .. 199 (the inversion stops at 200),
   // or fewer once adding a term no longer changes the sum past the mode (the terms only
-  // shrink from there, so no later one would), then 1 to 4 entries of 2, which no uniform
-  // exceeds, up to a multiple of 4. Returns the number of sums.
-  static std::uint32_t append(double mean, std::vector<double>& out) {
+  // shrink from there, so no later one would), then four entries of 2, which no uniform
+  // exceeds; and their guide (kGuide entries) to `guide`. Returns the number of sums.
+  static std::uint32_t append(double mean, std::vector<double>& sums, std::vector<std::uint8_t>& guide) {
+    const std::size_t first = sums.size();
     double p = std::exp(-mean);
     double cdf = p;
     std::uint32_t k = 0;
-    out.push_back(cdf);
+    sums.push_back(cdf);
     while (k + 1 < kPoissonInversionSteps) {
       ++k;
       p *= mean / k;
       const double before = cdf;
       cdf += p;
-      out.push_back(cdf);
+      sums.push_back(cdf);
       if (cdf == before && k > mean) break;
     }
     const std::uint32_t size = k + 1;
-    std::uint32_t padded = size;
-    do {
-      out.push_back(2.0);
-    } while (++padded % 4 != 0);
+    for (std::uint32_t j = 0; j < kGuide; ++j) {
+      const double at = static_cast<double>(j) / kGuide;
+      std::uint32_t below = 0;
+      while (below < size && sums[first + below] < at) ++below;
+      guide.push_back(static_cast<std::uint8_t>(below));
+    }
+    sums.insert(sums.end(), 4, 2.0);
     return size;
   }
-  // The inversion's answer for a uniform u < 1: the number of partial sums below u (they never
-  // decrease), the first four at once (where most draws of a small mean end), then by a
-  // branch-free binary search; 200 where u is above all of them, as the loop would stop.
+  // The inversion's answer for a uniform u in (0, 1): the number of partial sums below u (they
+  // never decrease), counted four at a time from the guide's entry; 200 where u is above all
+  // of them, as the loop would stop.
   std::uint32_t operator()(double u) const {
-    std::uint32_t k = (u > sums_[0]) + (u > sums_[1]) + (u > sums_[2]) + (u > sums_[3]);
-    if (k == 4 && size_ > 4) {
-      const double* base = sums_ + 4;
-      for (std::uint32_t n = size_ - 4; n > 1;) {
-        const std::uint32_t half = n / 2;
-        base = base[half] < u ? base + half : base;
-        n -= half;
+    std::uint32_t k = guide_[static_cast<std::uint32_t>(u * kGuide)];
+    for (;; k += 4) {
+      const std::uint32_t below = (u > sums_[k]) + (u > sums_[k + 1]) + (u > sums_[k + 2]) + (u > sums_[k + 3]);
+      if (below < 4) {
+        k += below;
+        break;
       }
-      k = static_cast<std::uint32_t>(base - sums_) + (*base < u);
     }
     return k < size_ ? k : kPoissonInversionSteps;
   }
 
  private:
   const double* sums_;
+  const std::uint8_t* guide_;
   std::uint32_t size_;
 };
 
