@@ -70,11 +70,6 @@ double normal_quantile(double p) {
 
 namespace {
 
-// The exact KKT best response of a person (e0, C, allowed) to any linear reward g: the
-// active sets are enumerated from the largest free set down, and the first whose solution
-// is feasible with non-negative multipliers is the answer. A leaderboard asks one person for
-// several g; the factorisation of each free block of C is kept for the next call (the
-// solutions are those of a fresh factorisation, bit for bit).
 // The free sets of each allowed mask in the order the active-set search tries them: the
 // most free efforts first, and among as many, the larger mask (the subsets of `mask` counted
 // down from it, taken by decreasing popcount).
@@ -95,6 +90,11 @@ constexpr std::array<FreeSets, 8> kFreeSets = [] {
 static_assert(kFreeSets[7].n == 8 && kFreeSets[7].free == std::array<int, 8>{7, 6, 5, 3, 4, 2, 1, 0});
 static_assert(kFreeSets[1].n == 2 && kFreeSets[1].free[0] == 1 && kFreeSets[1].free[1] == 0);
 
+// The exact KKT best response of a person (e0, C, allowed) to any linear reward g: the
+// active sets are enumerated from the largest free set down, and the first whose solution
+// is feasible with non-negative multipliers is the answer. A leaderboard asks one person for
+// several g; the factorisation of each free block of C is kept for the next call (the
+// solutions are those of a fresh factorisation, bit for bit).
 class LinearResponse {
  public:
   LinearResponse(const Effort& e0, const CostMatrix& c, const std::array<bool, 3>& allowed)

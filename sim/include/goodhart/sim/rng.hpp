@@ -183,8 +183,8 @@ class Draws {
     }
     return k;
   }
-  // The same draw as poisson(mean) for a mean whose partial sums were tabulated by
-  // append_poisson_cdf (0 < mean <= 40): one uniform and a search, no arithmetic.
+  // The same draw as poisson(mean) for a mean whose partial sums PoissonCdf::append tabulated
+  // (0 < mean <= 40): one uniform and a search, no arithmetic.
   std::uint32_t poisson(const PoissonCdf& cdf) {
     GOODHART_COUNT(poisson_table, 1);
     return cdf(uniform());
