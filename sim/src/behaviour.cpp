@@ -72,9 +72,11 @@ namespace {
 
 // The free sets of each allowed mask in the order the active-set search tries them: the
 // most free efforts first, and among as many, the larger mask (the subsets of `mask` counted
-// down from it, taken by decreasing popcount).
+// down from it, taken by decreasing popcount), each with its number of free efforts and
+// their indices (the first `pop` entries of `idx`).
 struct FreeSets {
-  std::array<int, 8> free{};
+  std::array<int, 8> free{}, pop{};
+  std::array<std::array<int, 3>, 8> idx{};
   int n = 0;
 };
 constexpr std::array<FreeSets, 8> kFreeSets = [] {
@@ -82,13 +84,21 @@ constexpr std::array<FreeSets, 8> kFreeSets = [] {
   for (int mask = 0; mask < 8; ++mask)
     for (int pop = 3; pop >= 0; --pop)
       for (int free = mask;; free = (free - 1) & mask) {
-        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) table[mask].free[table[mask].n++] = free;
+        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {
+          FreeSets& t = table[mask];
+          t.free[t.n] = free;
+          t.pop[t.n] = pop;
+          for (int k = 0, i = 0; k < 3; ++k)
+            if (free & (1 << k)) t.idx[t.n][i++] = k;
+          ++t.n;
+        }
         if (free == 0) break;
       }
   return table;
 }();
 static_assert(kFreeSets[7].n == 8 && kFreeSets[7].free == std::array<int, 8>{7, 6, 5, 3, 4, 2, 1, 0});
 static_assert(kFreeSets[1].n == 2 && kFreeSets[1].free[0] == 1 && kFreeSets[1].free[1] == 0);
+static_assert(kFreeSets[7].pop[3] == 2 && kFreeSets[7].idx[3] == std::array<int, 3>{0, 1, 0});  // free set 3
 
 // The exact KKT best response of a person (e0, C, allowed) to any linear reward g: the
 // active sets are enumerated from the largest free set down, and the first whose solution
@@ -110,12 +120,9 @@ class LinearResponse {
     // Free sets from largest to smallest: the interior solution is the common case.
     const FreeSets& sets = kFreeSets[mask_];
     for (int j = 0; j < sets.n; ++j) {
-      const int free = sets.free[j];
+      const int free = sets.free[j], n = sets.pop[j];
+      const std::array<int, 3>& idx = sets.idx[j];
       Effort e = Effort::Zero();
-      std::array<int, 3> idx{};
-      int n = 0;
-      for (int k = 0; k < 3; ++k)
-        if (free & (1 << k)) idx[n++] = k;
       if (n == 1) {
         // What Eigen's LDLT does for one unknown (D = c, and a pivot no larger than the
         // smallest normal number solves to 0), without its general machinery: the common
