@@ -36,7 +36,7 @@ struct Kernel {
         table_size(sim::PoissonCdf::append(1.5, table, guide)) {}
   // Partial sums of a typical outcome mean and their guide, for the table searches.
   std::vector<double> table;
-  std::vector<std::uint8_t> guide;
+  sim::PoissonCdf::Guide guide;
   std::uint32_t table_size;
 };
 
@@ -80,7 +80,7 @@ double floor_pass(Kernel& k, std::uint64_t key, std::uint32_t first, std::uint32
       pk *= mean / kk;
       cdf += pk;
     }
-    const sim::PoissonCdf table(k.table.data(), k.table_size, k.guide.data());
+    const sim::PoissonCdf table(k.table.data(), k.table_size, k.guide);
     for (int q = k.poisson_table.next(); q > 0; --q) sum += table(u);
     for (int q = k.poisson_normal.next(); q > 0; --q) sum += std::floor(mean * 20 + std::sqrt(mean * 20) * z + 0.5);
     for (int q = k.exponentials.next(); q > 0; --q) sum += -6.0 * std::log(u);

@@ -84,7 +84,7 @@ constexpr std::array<FreeSets, 8> kFreeSets = [] {
   for (int mask = 0; mask < 8; ++mask)
     for (int pop = 3; pop >= 0; --pop)
       for (int free = mask;; free = (free - 1) & mask) {
-        if (((free & 1) + ((free >> 1) & 1) + ((free >> 2) & 1)) == pop) {
+        if (std::popcount(static_cast<unsigned>(free)) == pop) {
           FreeSets& t = table[mask];
           t.free[t.n] = free;
           t.pop[t.n] = pop;

@@ -123,26 +123,25 @@ inline double lognormal_sum(Draws& r, double n, double median, const LogSumTable
 // outcomes): that mean's partial sums tabulated by n (PoissonCdf), used only when the mean
 // computed in the day loop is the tabulated one, so every draw is the one Draws::poisson gives.
 struct PoissonByCount {
-  struct Row {
+  struct Row {  // 32 bytes: what a draw reads besides the sums
     double mean = 0.0;
-    std::uint32_t size = 0;                    // partial sums; 0: not tabulated
-    std::uint32_t first_sum = 0, first_guide = 0;
+    std::uint32_t size = 0;  // partial sums; 0: not tabulated
+    std::uint32_t first = 0;  // in `sums`
+    PoissonCdf::Guide guide{};
   };
+  static_assert(sizeof(Row) == 32);
   std::vector<Row> rows;  // by n
   std::vector<double> sums;
-  std::vector<std::uint8_t> guide;
   template <typename MeanOf>
   void init(std::size_t max_n, MeanOf&& mean_of) {
     rows.assign(max_n + 1, Row{});
     sums.clear();
-    guide.clear();
     for (std::size_t k = 0; k <= max_n; ++k) {
       Row& row = rows[k];
       row.mean = mean_of(static_cast<double>(k));
       if (!(row.mean > 0.0) || row.mean > kPoissonInversionMax) continue;
-      row.first_sum = static_cast<std::uint32_t>(sums.size());
-      row.first_guide = static_cast<std::uint32_t>(guide.size());
-      row.size = PoissonCdf::append(row.mean, sums, guide);
+      row.first = static_cast<std::uint32_t>(sums.size());
+      row.size = PoissonCdf::append(row.mean, sums, row.guide);
     }
   }
   std::uint32_t draw(Draws& r, double m, double n) const {
@@ -150,7 +149,7 @@ struct PoissonByCount {
     if (n >= 0.0 && n < static_cast<double>(rows.size())) {
       const Row& row = rows[static_cast<std::size_t>(n)];
       if (static_cast<double>(static_cast<std::size_t>(n)) == n && m == row.mean && row.size > 0)
-        return r.poisson(PoissonCdf(&sums[row.first_sum], row.size, &guide[row.first_guide]));
+        return r.poisson(PoissonCdf(&sums[row.first], row.size, row.guide));
     }
     return r.poisson(m);
   }

@@ -37,7 +37,7 @@ TEST_CASE("Poisson from tabulated partial sums: the inversion's draw for every u
   int edges = 0, at_200 = 0;
   for (const double mean : means) {
     std::vector<double> sums;
-    std::vector<std::uint8_t> guide;
+    PoissonCdf::Guide guide;
     const std::uint32_t size = PoissonCdf::append(mean, sums, guide);
     REQUIRE(size >= 1);
     REQUIRE(size <= 200);
@@ -48,7 +48,7 @@ TEST_CASE("Poisson from tabulated partial sums: the inversion's draw for every u
     REQUIRE(guide.size() == PoissonCdf::kGuide);
     for (std::uint32_t j = 0; j < PoissonCdf::kGuide; ++j)
       REQUIRE(guide[j] == std::count_if(sums.begin(), sums.begin() + size, [&](double x) { return x < j / 16.0; }));
-    const PoissonCdf cdf(sums.data(), size, guide.data());
+    const PoissonCdf cdf(sums.data(), size, guide);
     std::vector<double> us;
     for (int j = 0; j < 200; ++j) us.push_back(std::uniform_real_distribution<double>(0.0, 1.0)(gen));
     // Each partial sum and its neighbours (the draw's edges), each guide point's, and the
@@ -75,10 +75,10 @@ TEST_CASE("Poisson from tabulated partial sums: the inversion's draw for every u
 
 TEST_CASE("Draws::poisson with tabulated sums: the same draws and the same stream afterwards") {
   std::vector<double> sums;
-  std::vector<std::uint8_t> guide;
+  PoissonCdf::Guide guide;
   const double mean = 1.7;
   const std::uint32_t size = PoissonCdf::append(mean, sums, guide);
-  const PoissonCdf cdf(sums.data(), size, guide.data());
+  const PoissonCdf cdf(sums.data(), size, guide);
   std::uint64_t total = 0;
   for (std::uint32_t e = 0; e < 20000; ++e) {
     Draws a(0x1234567890ABCDEFULL, Stream::day, e, 3), b(0x1234567890ABCDEFULL, Stream::day, e, 3);

@@ -4,6 +4,7 @@
 
 #include <Random123/philox.h>
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -46,14 +47,15 @@ inline constexpr std::uint32_t kPoissonInversionSteps = 200;
 class PoissonCdf {
  public:
   static constexpr std::uint32_t kGuide = 16;
+  using Guide = std::array<std::uint8_t, kGuide>;
 
-  PoissonCdf(const double* sums, std::uint32_t size, const std::uint8_t* guide)
-      : sums_(sums), guide_(guide), size_(size) {}
+  PoissonCdf(const double* sums, std::uint32_t size, const Guide& guide)
+      : sums_(sums), guide_(guide.data()), size_(size) {}
   // Appends the partial sums of `mean` to `sums`: k = 0 .. 199 (the inversion stops at 200),
   // or fewer once adding a term no longer changes the sum past the mode (the terms only
   // shrink from there, so no later one would), then four entries of 2, which no uniform
-  // exceeds; and their guide (kGuide entries) to `guide`. Returns the number of sums.
-  static std::uint32_t append(double mean, std::vector<double>& sums, std::vector<std::uint8_t>& guide) {
+  // exceeds; and sets their guide. Returns the number of sums.
+  static std::uint32_t append(double mean, std::vector<double>& sums, Guide& guide) {
     const std::size_t first = sums.size();
     double p = std::exp(-mean);
     double cdf = p;
@@ -72,7 +74,7 @@ class PoissonCdf {
       const double at = static_cast<double>(j) / kGuide;
       std::uint32_t below = 0;
       while (below < size && sums[first + below] < at) ++below;
-      guide.push_back(static_cast<std::uint8_t>(below));
+      guide[j] = static_cast<std::uint8_t>(below);
     }
     sums.insert(sums.end(), 4, 2.0);
     return size;
