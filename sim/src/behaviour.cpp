@@ -265,17 +265,6 @@ struct TierLogs {
   double prize_over_sigma, cost;
 };
 double log_prize_over_sigma(double prize, double sigma) { return std::log(prize) - std::log(sigma); }
-// The same, remembered per thread for the last tier asked in each of four slots: everyone who
-// decides on one day faces the same tiers.
-double tier_log(double prize, double sigma, std::size_t slot) {
-  struct Memo {
-    double prize = std::numeric_limits<double>::quiet_NaN(), sigma = 0.0, value = 0.0;
-  };
-  thread_local std::array<Memo, 4> memo;
-  Memo& m = memo[slot];
-  if (!(m.prize == prize && m.sigma == sigma)) m = Memo{prize, sigma, log_prize_over_sigma(prize, sigma)};
-  return m.value;
-}
 
 LocalMaxima tournament_local_maxima(double prize, double sigma, double gap, double cost, TierLogs logs,
                                     bool lower = true) {
@@ -382,8 +371,9 @@ void joint_local_maxima(std::span<const PrizeTier> tiers, double metric_lin, dou
 
 // The tournament problem given f(0) = P Phi(-gap/sigma), which a leaderboard decision has
 // already computed as the utility of no extra effort: the best of giving up and the local maxima.
-double tournament_solve(double prize, double sigma, double gap, double cost, double f0) {
-  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost, TierLogs{tier_log(prize, sigma, 0), std::log(cost)});
+// `log_p_over_s` is log_prize_over_sigma(prize, sigma).
+double tournament_solve(double prize, double sigma, double gap, double cost, double f0, double log_p_over_s) {
+  const LocalMaxima m = tournament_local_maxima(prize, sigma, gap, cost, TierLogs{log_p_over_s, std::log(cost)});
   double best_d = 0.0, best_f = f0;
   for (int k = 0; k < m.n; ++k) {
     const double d = m.d[static_cast<std::size_t>(k)];
@@ -399,28 +389,42 @@ double tournament_solve(double prize, double sigma, double gap, double cost, dou
 }  // namespace
 
 double tournament_best_response(double prize, double sigma, double gap, double cost) {
-  return tournament_solve(prize, sigma, gap, cost, prize * normal_cdf(-gap / sigma));
+  return tournament_solve(prize, sigma, gap, cost, prize * normal_cdf(-gap / sigma),
+                          prize > 0.0 && sigma > 0.0 ? log_prize_over_sigma(prize, sigma) : 0.0);
 }
 
 double tournament_equilibrium_effort(double prize, double top_share, double cost, double sigma) {
   return prize * normal_pdf(normal_quantile(1.0 - top_share)) / (cost * sigma);
 }
 
+LeaderboardTiers::LeaderboardTiers(std::span<const PrizeTier> tiers) {
+  // Tiers that pay nothing or have no uncertainty add nothing to the utility.
+  for (const PrizeTier& t : tiers) {
+    if (!(t.prize > 0.0) || !(t.sigma > 0.0)) continue;
+    if (n_ == tiers_.size()) throw std::invalid_argument("leaderboard_best_response: more than 4 prize tiers");
+    log_p_over_s_[n_] = log_prize_over_sigma(t.prize, t.sigma);
+    tiers_[n_++] = t;
+  }
+  // The largest marginal prize of one tier (sets the probe step of a decision), and of all
+  // together (nothing beyond it can pay: the coarse scan's range).
+  for (std::size_t t = 0; t < n_; ++t) {
+    w_max_ = std::max(w_max_, tiers_[t].prize * normal_pdf0() / tiers_[t].sigma);
+    w_all_ += tiers_[t].prize * normal_pdf0() / tiers_[t].sigma;
+  }
+  for (std::size_t t = 0; t < n_; ++t)
+    for (std::size_t u = t + 1; u < n_; ++u)
+      separated_ = separated_ && std::abs(tiers_[t].cutoff - tiers_[u].cutoff) >= 6.0 * (tiers_[t].sigma + tiers_[u].sigma);
+}
+
 LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
                                             const Effort& g_linear, const Effort& a,
                                             const std::array<bool, 3>& allowed, double base_metric,
-                                            double days, std::span<const PrizeTier> all_tiers) {
+                                            double days, const LeaderboardTiers& board) {
   LinearResponse respond(e0, c, allowed);
   const Effort e_lin = respond(g_linear);
   LeaderboardChoice none{e_lin, 0.0};
-  // Tiers that pay nothing or have no uncertainty add nothing to the utility.
-  std::array<PrizeTier, 4> tiers;
-  std::size_t n_tiers = 0;
-  for (const PrizeTier& t : all_tiers) {
-    if (!(t.prize > 0.0) || !(t.sigma > 0.0)) continue;
-    if (n_tiers == tiers.size()) throw std::invalid_argument("leaderboard_best_response: more than 4 prize tiers");
-    tiers[n_tiers++] = t;
-  }
+  const std::span<const PrizeTier> tiers = board.paying();
+  const std::size_t n_tiers = tiers.size();
   if (n_tiers == 0 || !(days > 0.0)) return none;
   auto effort_at = [&](double w) { return respond(g_linear + w * a); };
   // Utility = sum_t P_t Phi((metric - cutoff_t)/sigma_t) + what the effort earns and costs in
@@ -432,13 +436,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
     return u;
   };
   auto utility = [&](const Effort& e) { return prizes(base_metric + days * a.dot(e)) + linear_part(e); };
-  // The largest marginal prize of one tier (sets the probe step below), and of all together
-  // (nothing beyond it can pay: the coarse scan's range).
-  double w_max = 0.0, w_all = 0.0;
-  for (std::size_t t = 0; t < n_tiers; ++t) {
-    w_max = std::max(w_max, tiers[t].prize * normal_pdf0() / tiers[t].sigma);
-    w_all += tiers[t].prize * normal_pdf0() / tiers[t].sigma;
-  }
+  const double w_max = board.largest_marginal(), w_all = board.total_marginal();
   // Along the path the metric rises linearly in w while the active set is fixed, with
   // cost of extra metric d equal to d^2 / (2 s): the one-dimensional tournament problem.
   const double w1 = w_max * 1e-3;
@@ -465,14 +463,10 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
   };
   if (s > 0.0 && n_tiers == 1) {
     consider(tournament_solve(tiers[0].prize, tiers[0].sigma, tiers[0].cutoff - metric_lin, 1.0 / s,
-                              prizes_lin));
+                              prizes_lin, board.log_ratio(0)));
   } else if (s > 0.0) {
-    bool separated = true;
-    for (std::size_t t = 0; t < n_tiers; ++t)
-      for (std::size_t u = t + 1; u < n_tiers; ++u)
-        separated = separated && std::abs(tiers[t].cutoff - tiers[u].cutoff) >= 6.0 * (tiers[t].sigma + tiers[u].sigma);
-    if (!separated) {
-      joint_local_maxima(std::span(tiers.data(), n_tiers), metric_lin, s, consider);
+    if (!board.separated()) {
+      joint_local_maxima(tiers, metric_lin, s, consider);
     } else {
       // Each tier's local maxima are candidates: one that does not pay for its own tier can
       // still pay with the tiers below it won on the way (the first place also wins the top share).
@@ -481,10 +475,10 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
       std::size_t tail = 0;
       double tail_log = -std::numeric_limits<double>::infinity();
-      std::array<TierLogs, tiers.size()> logs;
+      std::array<TierLogs, 4> logs;
       const double log_cost = std::log(1.0 / s);
       for (std::size_t t = 0; t < n_tiers; ++t) {
-        logs[t] = TierLogs{tier_log(tiers[t].prize, tiers[t].sigma, t), log_cost};
+        logs[t] = TierLogs{board.log_ratio(t), log_cost};
         const double z = (metric_lin - tiers[t].cutoff) / tiers[t].sigma;
         const double l = logs[t].prize_over_sigma - 0.5 * z * z;
         if (l > tail_log) tail_log = l, tail = t;
@@ -521,6 +515,13 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
     }
   }
   return LeaderboardChoice{e, a.dot(e - e_lin)};
+}
+
+LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
+                                            const Effort& g_linear, const Effort& a,
+                                            const std::array<bool, 3>& allowed, double base_metric,
+                                            double days, std::span<const PrizeTier> tiers) {
+  return leaderboard_best_response(e0, c, g_linear, a, allowed, base_metric, days, LeaderboardTiers(tiers));
 }
 
 LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,

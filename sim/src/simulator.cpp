@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <optional>
 
 #include "goodhart/engine/stats.hpp"
 #include "goodhart/sim/behaviour.hpp"
@@ -506,6 +507,21 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     return cr.needs_approval && !approved[i] && s.governance.model_approval.window.contains(day);
   };
 
+  // The leaderboard's tiers as people forecast them today (set once the board is active and
+  // forecast, before anyone decides on it): the same for everyone ranked.
+  std::optional<LeaderboardTiers> lb_tiers;
+  auto forecast_tiers = [&]() -> std::optional<LeaderboardTiers> {
+    if (lb < 0 || !schemes[lb].active || !schemes[lb].forecast_ready) return std::nullopt;
+    const auto& sp = *schemes[lb].spec;
+    const double cutoff = schemes[lb].cutoff * schemes[lb].forecast_scale;
+    const double podium_cutoff = schemes[lb].podium_cutoff * schemes[lb].forecast_scale;
+    const std::array<PrizeTier, 2> tiers{
+        PrizeTier{cutoff, std::max(sp.sigma_share * std::abs(cutoff), 1e-9), sp.prize},
+        PrizeTier{podium_cutoff, std::max(sp.podium.sigma_share * std::abs(podium_cutoff), 1e-9),
+                  sp.podium.places > 0 ? sp.podium.prize : 0.0}};
+    return LeaderboardTiers(tiers);
+  };
+
   auto decide = [&](std::size_t i, int day) {
     const std::uint16_t c = cohort_of[i];
     const bool sub = is_substituted(i, day);
@@ -518,18 +534,12 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
     const std::array<bool, 3> allowed{true, aware[i] != 0, aware[i] != 0};
     const Eigen::Matrix3d C = cost_matrix(i);
     Effort e;
-    if (lb >= 0 && schemes[lb].active && schemes[lb].applies[c] && schemes[lb].forecast_ready) {
+    if (lb_tiers && schemes[lb].applies[c]) {
       const auto& sp = *schemes[lb].spec;
       const double wdays = sp.window_days;
-      const double cutoff = schemes[lb].cutoff * schemes[lb].forecast_scale;
       const double base = metric_base(i, sp.metric, sub) * wdays;
-      const double podium_cutoff = schemes[lb].podium_cutoff * schemes[lb].forecast_scale;
-      const std::array<PrizeTier, 2> tiers{
-          PrizeTier{cutoff, std::max(sp.sigma_share * std::abs(cutoff), 1e-9), sp.prize},
-          PrizeTier{podium_cutoff, std::max(sp.podium.sigma_share * std::abs(podium_cutoff), 1e-9),
-                    sp.podium.places > 0 ? sp.podium.prize : 0.0}};
       e = leaderboard_best_response(e0, C, g, metric_slope(i, sp.metric, sub), allowed, base,
-                                    wdays * workday_share, tiers)
+                                    wdays * workday_share, *lb_tiers)
               .effort;
     } else {
       e = best_response_linear(e0, C, g, allowed);
@@ -686,6 +696,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         publish_expected_cutoff(schemes[lb], t);
       }
     }
+    lb_tiers = forecast_tiers();
     const bool quota_check = quota >= 0 && schemes[quota].active &&
                              (t - schemes[quota].spec->window.start_day) % 7 == 6;
     const bool week_end = t % 7 == 6 || t == days - 1;

@@ -52,6 +52,30 @@ struct LeaderboardChoice {
   Effort effort;
   double metric_gain = 0.0;  // a'(e - e_linear) per day
 };
+// A board's tiers as everyone ranked on one day faces them, with what depends on the tiers
+// alone worked out once: the tiers that pay (a prize and an uncertainty above zero, at most 4:
+// std::invalid_argument beyond), their largest and their total marginal prize, whether their
+// cutoffs lie several sigma apart, and ln P - ln sigma of each.
+class LeaderboardTiers {
+ public:
+  explicit LeaderboardTiers(std::span<const PrizeTier> tiers);
+  std::span<const PrizeTier> paying() const { return {tiers_.data(), n_}; }
+  double largest_marginal() const { return w_max_; }  // max over tiers of P phi(0) / sigma
+  double total_marginal() const { return w_all_; }    // the sum of the same
+  bool separated() const { return separated_; }
+  double log_ratio(std::size_t t) const { return log_p_over_s_[t]; }  // ln P - ln sigma
+
+ private:
+  std::array<PrizeTier, 4> tiers_{};
+  std::array<double, 4> log_p_over_s_{};
+  std::size_t n_ = 0;
+  double w_max_ = 0.0, w_all_ = 0.0;
+  bool separated_ = true;
+};
+LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
+                                            const Effort& g_linear, const Effort& metric_per_effort,
+                                            const std::array<bool, 3>& allowed, double base_metric,
+                                            double effort_days, const LeaderboardTiers& tiers);
 LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& c,
                                             const Effort& g_linear, const Effort& metric_per_effort,
                                             const std::array<bool, 3>& allowed, double base_metric,
