@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <cmath>
 #include <limits>
+#include <numbers>
+#include <stdexcept>
 #include <random>
 
 #include "goodhart/sim/behaviour.hpp"
@@ -327,6 +329,29 @@ TEST_CASE("a prize tier's term is added bit for bit, skipped only when it cannot
   CHECK(add_prize(0.0, 2.0, -30.0) == 2.0 * normal_cdf(-30.0));
   CHECK(add_prize(1e-310, 2.0, -30.0) == 1e-310 + 2.0 * normal_cdf(-30.0));
   CHECK(std::isnan(add_prize(1.0, 2.0, std::numeric_limits<double>::quiet_NaN())));
+}
+
+TEST_CASE("a board's tiers: those that pay, their marginal prizes and whether they lie apart") {
+  // What every decision on one day shares, against sums worked out here from phi(0) = 1/sqrt(2 pi).
+  const double phi0 = 1.0 / std::sqrt(2.0 * std::numbers::pi);
+  const std::array<PrizeTier, 4> tiers{PrizeTier{100.0, 5.0, 2.0}, PrizeTier{400.0, 0.0, 9.0},  // no uncertainty
+                                       PrizeTier{300.0, 10.0, 0.0},                              // no prize
+                                       PrizeTier{200.0, 4.0, 3.0}};
+  const LeaderboardTiers board(tiers);
+  REQUIRE(board.paying().size() == 2);
+  CHECK(board.paying()[0].cutoff == 100.0);
+  CHECK(board.paying()[1].cutoff == 200.0);
+  CHECK(board.largest_marginal() == Approx(3.0 * phi0 / 4.0).epsilon(1e-15));
+  CHECK(board.total_marginal() == Approx(2.0 * phi0 / 5.0 + 3.0 * phi0 / 4.0).epsilon(1e-15));
+  CHECK(board.log_ratio(1) == Approx(std::log(3.0 / 4.0)).margin(1e-15));
+  CHECK(board.separated());  // 100 apart, 6 (5 + 4) = 54
+  const std::array<PrizeTier, 2> close{PrizeTier{100.0, 5.0, 2.0}, PrizeTier{150.0, 4.0, 3.0}};
+  CHECK_FALSE(LeaderboardTiers(close).separated());  // 50 < 54
+  CHECK(LeaderboardTiers(std::span<const PrizeTier>{}).paying().empty());
+  const std::array<PrizeTier, 5> five{PrizeTier{1, 1, 1}, PrizeTier{2, 1, 1}, PrizeTier{3, 1, 1},
+                                      PrizeTier{4, 1, 1}, PrizeTier{5, 1, 1}};
+  CHECK_THROWS_AS(LeaderboardTiers(five), std::invalid_argument);
+  CHECK(LeaderboardTiers(std::span(five.data(), 4)).paying().size() == 4);
 }
 
 TEST_CASE("normal quantile inverts the normal CDF") {
