@@ -687,6 +687,7 @@ ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int re
         redecide = true;
       }
     }
+    lb_tiers.reset();  // today's forecast of the board, made below
     if (redecide) {
       // Efforts without the leaderboard first, so the expected-cutoff forecast can use them.
       if (lb >= 0 && schemes[lb].active && !schemes[lb].forecast_ready) {
