@@ -146,7 +146,7 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
-RunSizeEstimate estimate_run_size(const Scenario& s, int replicates, int variants) {
+RunSizeEstimate estimate_run_size(const Scenario& s, int replicates, int variants, int in_flight) {
   RunSizeEstimate e;
   for (const auto& c : s.cohorts) {
     const std::int64_t add = seats_of(c);
@@ -158,7 +158,7 @@ RunSizeEstimate estimate_run_size(const Scenario& s, int replicates, int variant
   const auto seats = static_cast<std::uint64_t>(e.seats);
   e.bytes_per_seat = kInFlightPerSeat + engine::Governor::bytes_per_person(s.governance) + kPeopleCopiesPerSeat +
                      leaderboard_bytes_per_seat(s);
-  e.in_flight_bytes = sat_mul(seats, e.bytes_per_seat);
+  e.in_flight_bytes = sat_mul(sat_mul(seats, e.bytes_per_seat), static_cast<std::uint64_t>(std::max(1, in_flight)));
   // The variant in flight builds its own people at its end (counted above as copies); the
   // variants run before it keep theirs.
   e.people_bytes = sat_mul(sat_mul(seats, kPeopleKeptPerSeat), static_cast<std::uint64_t>(variants - 1));
@@ -185,7 +185,7 @@ struct Problem {
 };
 
 std::optional<Problem> size_problem(const Scenario& s, int replicates, int variants,
-                                    std::uint64_t available_bytes) {
+                                    std::uint64_t available_bytes, int in_flight) {
   Problem p;
   for (const auto& c : s.cohorts)
     if (!p.cohort || seats_of(c) > seats_of(*p.cohort)) p.cohort = &c;
@@ -196,7 +196,7 @@ std::optional<Problem> size_problem(const Scenario& s, int replicates, int varia
                 std::to_string(kMaxCohorts) + " are supported";
     return p;
   }
-  const RunSizeEstimate e = estimate_run_size(s, replicates, variants);
+  const RunSizeEstimate e = estimate_run_size(s, replicates, variants, in_flight);
   if (e.seats > kMaxSeats) {
     p.message = path + ": " + with_commas(saturated_employees(s)) + " employees (" + with_commas(e.seats) +
                 " licensed seats); the simulator supports at most " + with_commas(kMaxSeats) +
@@ -209,8 +209,8 @@ std::optional<Problem> size_problem(const Scenario& s, int replicates, int varia
   std::ostringstream msg;
   msg << path << ": " << with_commas(saturated_employees(s)) << " employees ("
       << with_commas(e.seats) << " licensed seats) need about "
-      << format_bytes(e.total_bytes) << " of memory (about " << e.bytes_per_seat
-      << " bytes per seat for the replicate in flight";
+      << format_bytes(e.total_bytes) << " of memory (about " << e.bytes_per_seat << " bytes per seat for "
+      << (in_flight > 1 ? "each of the " + std::to_string(in_flight) + " replicates in flight" : "the replicate in flight");
   if (e.people_bytes > 0)
     msg << ", " << format_bytes(e.people_bytes) << " for the people of earlier variants";
   if (e.results_bytes >= e.total_bytes / 10)
@@ -230,14 +230,15 @@ std::uint64_t available_or_unlimited() {
 }  // namespace
 
 std::optional<std::string> check_run_size(const Scenario& s, int replicates, int variants,
-                                          std::uint64_t available_bytes) {
-  const auto p = size_problem(s, replicates, variants, available_bytes);
+                                          std::uint64_t available_bytes, int in_flight) {
+  const auto p = size_problem(s, replicates, variants, available_bytes, in_flight);
   if (!p) return std::nullopt;
   return (s.file.empty() ? std::string("<scenario>") : s.file) + ": " + p->message;
 }
 
-void require_run_size(const ScenarioDocument& doc, const Scenario& s, int replicates, int variants) {
-  const auto p = size_problem(s, replicates, variants, available_or_unlimited());
+void require_run_size(const ScenarioDocument& doc, const Scenario& s, int replicates, int variants,
+                      int in_flight) {
+  const auto p = size_problem(s, replicates, variants, available_or_unlimited(), in_flight);
   if (!p) return;
   const std::string file = s.file.empty() ? doc.file() : s.file;
   engine::Location where{file};

@@ -1,6 +1,11 @@
 #include "goodhart/sim/run.hpp"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <exception>
+#include <mutex>
+#include <thread>
 
 #include "goodhart/sim/limits.hpp"
 
@@ -38,7 +43,42 @@ int replicates_of(const Scenario& s, const RunOptions& o) {
   return o.replicates.value_or(s.monte_carlo.replicates);
 }
 
+// Runs replicates 0 .. n-1 of a variant, `in_flight` at a time on as many threads (the calling
+// thread one of them); each writes only its own slot. The first exception stops the others
+// from starting new replicates and is rethrown once all have returned.
+template <typename One>
+void for_each_replicate(int n, int in_flight, One&& one) {
+  if (in_flight <= 1) {
+    for (int r = 0; r < n; ++r) one(r);
+    return;
+  }
+  std::atomic<int> next{0};
+  std::atomic<bool> failed{false};
+  std::mutex mutex;
+  std::exception_ptr error;
+  auto worker = [&] {
+    try {
+      for (int r = next++; r < n && !failed; r = next++) one(r);
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (!error) error = std::current_exception();
+      failed = true;
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int k = 1; k < in_flight; ++k) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  if (error) std::rethrow_exception(error);
+}
+
 }  // namespace
+
+int replicates_in_flight(const Scenario& s, int replicates, int threads) {
+  if (threads <= 1 || replicates <= 1) return 1;
+  if (estimate_run_size(s, replicates).seats >= std::int64_t{8} * kEmployeesPerChunk * threads) return 1;
+  return std::min(threads, replicates);
+}
 
 std::int64_t planned_employee_days(const ScenarioDocument& doc,
                                    const std::vector<std::string>& variants,
@@ -67,7 +107,8 @@ RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::strin
     run.licensed += static_cast<std::int64_t>(std::llround(c.headcount * c.seat_share));
   // Refuse up front, with the estimate, what cannot fit in memory.
   for (const Planned& p : planned)
-    require_run_size(doc, p.scenario, run.replicates, static_cast<int>(planned.size()));
+    require_run_size(doc, p.scenario, run.replicates, static_cast<int>(planned.size()),
+                     replicates_in_flight(p.scenario, run.replicates, run.threads));
 
   for (const Planned& p : planned) {
     VariantResult vr;
@@ -76,13 +117,15 @@ RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::strin
     vr.figure_names = figure_names();
     vr.replicates.resize(run.replicates);
     // Same seed for every variant: common random numbers, so differences are policy.
-    for (int r = 0; r < run.replicates; ++r) {
-      std::function<void(const engine::UsageRecord&)> sink;
+    const int in_flight = replicates_in_flight(p.scenario, run.replicates, run.threads);
+    const int threads_each = std::max(1, run.threads / in_flight);
+    for_each_replicate(run.replicates, in_flight, [&](int r) {
+      std::function<void(const engine::UsageRecord&)> sink;  // replicate 0's events, in its order
       if (r == 0 && options.on_event)
         sink = [&](const engine::UsageRecord& rec) { options.on_event(p.name, rec); };
-      vr.replicates[r] = simulate_replicate(p.scenario, run.seed, r, run.threads, r == 0, sink,
+      vr.replicates[r] = simulate_replicate(p.scenario, run.seed, r, threads_each, r == 0, sink,
                                             options.progress);
-    }
+    });
     run.variants.push_back(std::move(vr));
   }
   run.elapsed_seconds =

@@ -24,7 +24,7 @@ using engine::Purpose;
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr int kChunk = 2048;  // employees per work unit: fixed, so results ignore thread count
+constexpr int kChunk = kEmployeesPerChunk;
 
 enum Daily : int {
   d_spend_usd,

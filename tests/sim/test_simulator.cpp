@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "goodhart/sim/limits.hpp"
 #include "goodhart/sim/run.hpp"
 #include "goodhart/sim/scenario_loader.hpp"
 #include "goodhart/sim/simulator.hpp"
@@ -119,6 +120,62 @@ TEST_CASE("same numbers for any thread count") {
   for (std::size_t m = 0; m < a.daily.size(); ++m)
     for (std::size_t t = 0; t < a.daily[m].size(); ++t)
       if (!std::isnan(a.daily[m][t])) CHECK(a.daily[m][t] == b.daily[m][t]);
+}
+
+TEST_CASE("replicates side by side: the same run as one at a time") {
+  // 3,000 seats are two chunks of employees: with two threads or more, a run works on
+  // several replicates at once (replicates_in_flight), each on its share of the threads.
+  const ScenarioDocument doc = ScenarioDocument::from_string(scenario_yaml(), "test.yaml");
+  const Scenario s = doc.build();
+  CHECK(replicates_in_flight(s, 5, 1) == 1);
+  CHECK(replicates_in_flight(s, 1, 4) == 1);
+  CHECK(replicates_in_flight(s, 5, 2) == 2);
+  CHECK(replicates_in_flight(s, 3, 8) == 3);
+  std::string big_yaml = scenario_yaml();
+  big_yaml.replace(big_yaml.find("headcount: 3000"), 15, "headcount: 40000");
+  const Scenario big = ScenarioDocument::from_string(big_yaml, "big.yaml").build();
+  CHECK(replicates_in_flight(big, 5, 2) == 1);  // 20 chunks: 10 per thread
+  CHECK(replicates_in_flight(big, 5, 3) == 3);  // 20 chunks: fewer than 8 per thread
+  CHECK(estimate_run_size(s, 5, 1, 3).in_flight_bytes == 3 * estimate_run_size(s, 5, 1).in_flight_bytes);
+
+  struct Seen {
+    RunResult run;
+    std::vector<std::string> events;  // replicate 0's, in the order they came
+  };
+  auto run_with = [&](int threads) {
+    Seen seen;
+    RunOptions o;
+    o.replicates = 4;
+    o.threads = threads;
+    o.on_event = [&](const std::string& variant, const engine::UsageRecord& r) {
+      seen.events.push_back(variant + " " + r.person + " " + r.day.iso() + " " + std::to_string(r.cost.value_or(0)));
+    };
+    seen.run = run_scenario(doc, {}, o);
+    return seen;
+  };
+  const Seen a = run_with(1), b = run_with(2), c = run_with(3);
+  for (const Seen* x : {&b, &c}) {
+    CHECK(x->events == a.events);
+    REQUIRE(x->run.variants.size() == a.run.variants.size());
+    for (std::size_t v = 0; v < a.run.variants.size(); ++v) {
+      const auto& ra = a.run.variants[v].replicates;
+      const auto& rx = x->run.variants[v].replicates;
+      REQUIRE(rx.size() == 4);
+      for (std::size_t r = 0; r < ra.size(); ++r) {
+        INFO("variant " << v << " replicate " << r);
+        CHECK(rx[r].spend_micro_total == ra[r].spend_micro_total);
+        CHECK(rx[r].spend_micro_by_cohort == ra[r].spend_micro_by_cohort);
+        CHECK(rx[r].leaderboard_cutoffs == ra[r].leaderboard_cutoffs);
+        for (std::size_t k = 0; k < ra[r].figures.size(); ++k)
+          if (!std::isnan(ra[r].figures[k])) CHECK(rx[r].figures[k] == ra[r].figures[k]);
+        CHECK(rx[r].people.size() == ra[r].people.size());  // kept for replicate 0 only
+        CHECK(rx[r].people.spend_usd == ra[r].people.spend_usd);
+      }
+    }
+  }
+  CHECK(!a.events.empty());
+  CHECK(a.run.variants[0].replicates[0].people.size() == 3000);
+  CHECK(a.run.variants[0].replicates[1].people.size() == 0);
 }
 
 TEST_CASE("replicates differ; and a variant differs only by its policy") {

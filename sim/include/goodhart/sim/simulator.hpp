@@ -78,6 +78,9 @@ struct RunResult {
   std::int64_t employee_days() const { return employees * days; }
 };
 
+// Employees per work unit of a replicate's threads: fixed, so results ignore thread count.
+inline constexpr int kEmployeesPerChunk = 2048;
+
 // Simulates one replicate of one (already variant-applied) scenario.
 ReplicateResult simulate_replicate(const Scenario& s, std::uint64_t seed, int replicate,
                                    int threads, bool keep_people,
