@@ -5,6 +5,7 @@
 #include <chrono>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "goodhart/sim/limits.hpp"
@@ -66,7 +67,13 @@ void for_each_replicate(int n, int in_flight, One&& one) {
     }
   };
   std::vector<std::thread> pool;
-  for (int k = 1; k < in_flight; ++k) pool.emplace_back(worker);
+  for (int k = 1; k < in_flight; ++k) {
+    try {
+      pool.emplace_back(worker);
+    } catch (const std::system_error&) {
+      break;  // no more threads to be had: the ones there are share the replicates
+    }
+  }
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
