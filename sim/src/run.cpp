@@ -1,14 +1,10 @@
 #include "goodhart/sim/run.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <mutex>
-#include <system_error>
-#include <thread>
 
 #include "goodhart/sim/limits.hpp"
+#include "work_pool.hpp"
 
 namespace goodhart::sim {
 
@@ -42,41 +38,6 @@ std::vector<Planned> plan(const ScenarioDocument& doc, const std::vector<std::st
 
 int replicates_of(const Scenario& s, const RunOptions& o) {
   return o.replicates.value_or(s.monte_carlo.replicates);
-}
-
-// Runs replicates 0 .. n-1 of a variant, `in_flight` at a time on as many threads (the calling
-// thread one of them); each writes only its own slot. The first exception stops the others
-// from starting new replicates and is rethrown once all have returned.
-template <typename One>
-void for_each_replicate(int n, int in_flight, One&& one) {
-  if (in_flight <= 1) {
-    for (int r = 0; r < n; ++r) one(r);
-    return;
-  }
-  std::atomic<int> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mutex;
-  std::exception_ptr error;
-  auto worker = [&] {
-    try {
-      for (int r = next++; r < n && !failed; r = next++) one(r);
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!error) error = std::current_exception();
-      failed = true;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int k = 1; k < in_flight; ++k) {
-    try {
-      pool.emplace_back(worker);
-    } catch (const std::system_error&) {
-      break;  // no more threads to be had: the ones there are share the replicates
-    }
-  }
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -126,13 +87,20 @@ RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::strin
     // Same seed for every variant: common random numbers, so differences are policy.
     const int in_flight = replicates_in_flight(p.scenario, run.replicates, run.threads);
     const int threads_each = std::max(1, run.threads / in_flight);
-    for_each_replicate(run.replicates, in_flight, [&](int r) {
+    auto one = [&](int r) {
       std::function<void(const engine::UsageRecord&)> sink;  // replicate 0's events, in its order
       if (r == 0 && options.on_event)
         sink = [&](const engine::UsageRecord& rec) { options.on_event(p.name, rec); };
       vr.replicates[r] = simulate_replicate(p.scenario, run.seed, r, threads_each, r == 0, sink,
                                             options.progress);
-    });
+    };
+    if (in_flight == 1) {
+      for (int r = 0; r < run.replicates; ++r) one(r);
+    } else {  // each replicate writes only its own slot
+      detail::for_each_index(
+          static_cast<std::size_t>(run.replicates), static_cast<std::size_t>(in_flight),
+          [&](std::size_t r) { one(static_cast<int>(r)); }, [] { return true; });
+    }
     run.variants.push_back(std::move(vr));
   }
   run.elapsed_seconds =

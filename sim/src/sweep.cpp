@@ -14,8 +14,8 @@
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <mutex>
 #include <sstream>
-#include <thread>
 
 #include "goodhart/engine/output.hpp"
 #include "goodhart/engine/schema.hpp"
@@ -23,6 +23,7 @@
 #include "goodhart/engine/yaml_util.hpp"
 #include "goodhart/sim/report.hpp"
 #include "goodhart/sim/run.hpp"
+#include "work_pool.hpp"
 
 namespace goodhart::sim {
 
@@ -1082,17 +1083,11 @@ SweepRunSummary run_sweep(const Sweep& sweep, const SweepRunOptions& o) {
   const std::size_t threads = static_cast<std::size_t>(std::max(1, o.threads));
   const std::size_t outer = std::max<std::size_t>(1, std::min(threads, pending.size()));
   const int inner = static_cast<int>(std::max<std::size_t>(1, threads / outer));
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
-  std::mutex mutex;
-  std::exception_ptr error;
+  std::mutex mutex;  // the checkpoint, the caller's callbacks and the count
   std::size_t appended = 0;
-
-  auto worker = [&] {
-    try {
-      while (!failed && !(o.stop && o.stop->load())) {
-        const std::size_t i = next++;
-        if (i >= pending.size()) break;
+  detail::for_each_index(
+      pending.size(), outer,
+      [&](std::size_t i) {
         const auto rows = sweep.run_point(pending[i], inner, nullptr, o.shard);
         std::lock_guard<std::mutex> lock(mutex);
         if (cp) cp->append(rows);
@@ -1100,18 +1095,8 @@ SweepRunSummary run_sweep(const Sweep& sweep, const SweepRunOptions& o) {
         ++appended;
         if (o.points_done) ++*o.points_done;
         if (o.crash_after > 0 && appended == o.crash_after) std::raise(SIGKILL);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (!error) error = std::current_exception();
-      failed = true;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (std::size_t t = 1; t < outer; ++t) pool.emplace_back(worker);
-  worker();
-  for (auto& t : pool) t.join();
-  if (error) std::rethrow_exception(error);
+      },
+      [&] { return !(o.stop && o.stop->load()); });
 
   summary.ran = appended;
   summary.stopped = o.stop && o.stop->load() && appended < pending.size();
