@@ -390,7 +390,7 @@ double tournament_solve(double prize, double sigma, double gap, double cost, dou
 
 double tournament_best_response(double prize, double sigma, double gap, double cost) {
   return tournament_solve(prize, sigma, gap, cost, prize * normal_cdf(-gap / sigma),
-                          prize > 0.0 && sigma > 0.0 ? log_prize_over_sigma(prize, sigma) : 0.0);
+                          log_prize_over_sigma(prize, sigma));
 }
 
 double tournament_equilibrium_effort(double prize, double top_share, double cost, double sigma) {
@@ -475,7 +475,7 @@ LeaderboardChoice leaderboard_best_response(const Effort& e0, const CostMatrix& 
       // tail maximum (a tiny effort short of a far cutoff) is a maximum of the whole utility.
       std::size_t tail = 0;
       double tail_log = -std::numeric_limits<double>::infinity();
-      std::array<TierLogs, 4> logs;
+      std::array<TierLogs, LeaderboardTiers::kMaxTiers> logs;
       const double log_cost = std::log(1.0 / s);
       for (std::size_t t = 0; t < n_tiers; ++t) {
         logs[t] = TierLogs{board.log_ratio(t), log_cost};

@@ -74,33 +74,31 @@ RunResult run_scenario(const ScenarioDocument& doc, const std::vector<std::strin
   for (const auto& c : base.cohorts)
     run.licensed += static_cast<std::int64_t>(std::llround(c.headcount * c.seat_share));
   // Refuse up front, with the estimate, what cannot fit in memory.
-  for (const Planned& p : planned)
-    require_run_size(doc, p.scenario, run.replicates, static_cast<int>(planned.size()),
-                     replicates_in_flight(p.scenario, run.replicates, run.threads));
-
+  std::vector<int> in_flight;
   for (const Planned& p : planned) {
+    in_flight.push_back(replicates_in_flight(p.scenario, run.replicates, run.threads));
+    require_run_size(doc, p.scenario, run.replicates, static_cast<int>(planned.size()), in_flight.back());
+  }
+
+  for (std::size_t v = 0; v < planned.size(); ++v) {
+    const Planned& p = planned[v];
     VariantResult vr;
     vr.name = p.name;
     vr.description = p.description;
     vr.figure_names = figure_names();
     vr.replicates.resize(run.replicates);
-    // Same seed for every variant: common random numbers, so differences are policy.
-    const int in_flight = replicates_in_flight(p.scenario, run.replicates, run.threads);
-    const int threads_each = std::max(1, run.threads / in_flight);
-    auto one = [&](int r) {
-      std::function<void(const engine::UsageRecord&)> sink;  // replicate 0's events, in its order
-      if (r == 0 && options.on_event)
-        sink = [&](const engine::UsageRecord& rec) { options.on_event(p.name, rec); };
-      vr.replicates[r] = simulate_replicate(p.scenario, run.seed, r, threads_each, r == 0, sink,
-                                            options.progress);
-    };
-    if (in_flight == 1) {
-      for (int r = 0; r < run.replicates; ++r) one(r);
-    } else {  // each replicate writes only its own slot
-      detail::for_each_index(
-          static_cast<std::size_t>(run.replicates), static_cast<std::size_t>(in_flight),
-          [&](std::size_t r) { one(static_cast<int>(r)); }, [] { return true; });
-    }
+    // Same seed for every variant: common random numbers, so differences are policy. Each
+    // replicate writes only its own slot.
+    const int threads_each = std::max(1, run.threads / in_flight[v]);
+    detail::for_each_index(static_cast<std::size_t>(run.replicates), static_cast<std::size_t>(in_flight[v]),
+                           [&](std::size_t i) {
+                             const int r = static_cast<int>(i);
+                             std::function<void(const engine::UsageRecord&)> sink;  // replicate 0's events, in its order
+                             if (r == 0 && options.on_event)
+                               sink = [&](const engine::UsageRecord& rec) { options.on_event(p.name, rec); };
+                             vr.replicates[i] = simulate_replicate(p.scenario, run.seed, r, threads_each, r == 0,
+                                                                   sink, options.progress);
+                           });
     run.variants.push_back(std::move(vr));
   }
   run.elapsed_seconds =

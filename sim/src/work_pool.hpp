@@ -16,7 +16,7 @@ namespace goodhart::sim::detail {
 // one of them), each thread taking the next index as it becomes free. Before taking one, a
 // thread asks keep_going(); the first exception stops every thread from taking more and is
 // rethrown once all have returned. A thread that cannot be started leaves its share to the
-// others.
+// others. With one worker, the indices run in order on the calling thread.
 template <typename Task, typename KeepGoing>
 void for_each_index(std::size_t n, std::size_t workers, Task&& task, KeepGoing&& keep_going) {
   std::atomic<std::size_t> next{0};
@@ -47,6 +47,11 @@ void for_each_index(std::size_t n, std::size_t workers, Task&& task, KeepGoing&&
   worker();
   for (auto& t : pool) t.join();
   if (error) std::rethrow_exception(error);
+}
+
+template <typename Task>
+void for_each_index(std::size_t n, std::size_t workers, Task&& task) {
+  for_each_index(n, workers, task, [] { return true; });
 }
 
 }  // namespace goodhart::sim::detail

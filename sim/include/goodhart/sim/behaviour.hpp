@@ -58,6 +58,7 @@ struct LeaderboardChoice {
 // cutoffs lie several sigma apart, and ln P - ln sigma of each.
 class LeaderboardTiers {
  public:
+  static constexpr std::size_t kMaxTiers = 4;
   explicit LeaderboardTiers(std::span<const PrizeTier> tiers);
   std::span<const PrizeTier> paying() const { return {tiers_.data(), n_}; }
   double largest_marginal() const { return w_max_; }  // max over tiers of P phi(0) / sigma
@@ -66,8 +67,8 @@ class LeaderboardTiers {
   double log_ratio(std::size_t t) const { return log_p_over_s_[t]; }  // ln P - ln sigma
 
  private:
-  std::array<PrizeTier, 4> tiers_{};
-  std::array<double, 4> log_p_over_s_{};
+  std::array<PrizeTier, kMaxTiers> tiers_{};
+  std::array<double, kMaxTiers> log_p_over_s_{};
   std::size_t n_ = 0;
   double w_max_ = 0.0, w_all_ = 0.0;
   bool separated_ = true;
